@@ -1,0 +1,50 @@
+"""The navigation bar: which sections each role sees. Later issues add their sections here."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+
+from subjects.roles import Role, roles_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    roles: frozenset[str]
+
+
+NAV_ITEMS = (
+    NavItem("工作台", "reviews:office_home", "speedometer2", frozenset({Role.OFFICE})),
+    NavItem("待审议事项", "reviews:council_home", "clipboard-check", frozenset({Role.COUNCIL})),
+    NavItem("我的工作组", "reviews:group_home", "people", frozenset({Role.GROUP_MEMBER})),
+    NavItem("会议与测评", "reviews:member_home", "check2-square",
+            frozenset({Role.COMMITTEE_MEMBER})),
+    NavItem("我的评议", "reviews:official_home", "person-badge", frozenset({Role.OFFICIAL})),
+    NavItem("我的问卷", "surveys:deputy_home", "ui-checks", frozenset({Role.DEPUTY})),
+    NavItem("审计日志", "audit_log", "journal-text", frozenset({Role.OFFICE})),
+    NavItem("系统状态", "system_status", "activity", frozenset({Role.OFFICE})),
+)
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    held = roles_of(user)
+    common = {"organ_name": settings.PINGYI_ORGAN_NAME}
+    if not held:
+        return {**common, "nav_items": []}
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    items = [
+        {
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "icon": item.icon,
+            "active": current == item.url_name,
+        }
+        for item in NAV_ITEMS
+        if not held.isdisjoint(item.roles)
+    ]
+    return {**common, "nav_items": items}

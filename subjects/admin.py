@@ -1,0 +1,70 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from .models import AuditEvent, User, UserRole
+
+# The Django admin is for the office's superusers only; everyone else uses the app.
+admin.site.has_permission = lambda request: bool(
+    request.user.is_active and request.user.is_superuser
+)
+admin.site.site_header = "评议系统管理后台"
+admin.site.site_title = "评议系统管理后台"
+admin.site.index_title = "数据管理"
+
+
+class UserRoleInline(admin.TabularInline):
+    model = UserRole
+    extra = 1
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "full_name")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    inlines = [UserRoleInline]
+    list_display = ("username", "full_name", "organization", "position", "phone", "is_active")
+    list_filter = ("is_active", "is_superuser", "role_grants__role")
+    search_fields = ("username", "full_name", "phone", "organization")
+    ordering = ("full_name",)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("个人信息", {"fields": ("full_name", "organization", "position", "phone", "email")}),
+        ("权限", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("时间", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",),
+                "fields": ("username", "full_name", "password1", "password2")}),
+    )
+    filter_horizontal = ()
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is append-only (R21)."""
+
+    list_display = ("occurred_at", "actor_name", "action", "summary", "ip_address")
+    list_filter = ("action",)
+    search_fields = ("summary", "actor_name", "target_repr")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

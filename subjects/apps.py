@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SubjectsConfig(AppConfig):
+    name = "subjects"
+    verbose_name = "评议对象与用户"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (security events of django.contrib.auth and axes)

@@ -1,0 +1,189 @@
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+phone_validator = RegexValidator(r"^1\d{10}$", _("请输入 11 位手机号码。"))
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, username, password, **extra_fields):
+        if not username:
+            raise ValueError("username is required")
+        extra_fields["phone"] = extra_fields.get("phone") or None
+        user = self.model(username=username, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, username, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(username, password, **extra_fields)
+
+    def create_superuser(self, username, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(username, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who logs in: office staff, council, members, deputies, officials.
+
+    Logs in with the username or the mobile number. `is_staff` gives access to the Django
+    admin, which is for the office's superusers only.
+    """
+
+    username = models.CharField(
+        _("用户名"),
+        max_length=64,
+        unique=True,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("登录用，可使用字母、数字和 @/./+/-/_。"),
+        error_messages={"unique": _("该用户名已被使用。")},
+    )
+    phone = models.CharField(
+        _("手机号"),
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[phone_validator],
+        help_text=_("可用手机号代替用户名登录。"),
+        error_messages={"unique": _("该手机号已被其他账号使用。")},
+    )
+    full_name = models.CharField(_("姓名"), max_length=50)
+    organization = models.CharField(_("单位"), max_length=100, blank=True)
+    position = models.CharField(_("职务"), max_length=100, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    is_staff = models.BooleanField(_("可进入管理后台"), default=False)
+    date_joined = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        ordering = ["full_name", "username"]
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def clean(self):
+        super().clean()
+        self.phone = self.phone or None
+        if self.is_staff and not self.is_superuser:
+            raise ValidationError({"is_staff": _("管理后台仅供超级管理员使用。")})
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name
+
+    @cached_property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(self.role_grants.values_list("role", flat=True))
+
+
+class UserRole(models.Model):
+    """One role held by one user. A user may hold several (a member who also leads a group)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants"
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="unique_user_role"),
+        ]
+
+    def __str__(self):
+        return self.get_role_display()
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+    def delete(self):
+        raise PermissionError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a decision or a security event (R21, R22).
+
+    Rows are never updated or deleted by the application; on PostgreSQL a trigger refuses
+    UPDATE and DELETE as well. Ballots are never recorded here (R4).
+    """
+
+    occurred_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=100, blank=True)
+    action = models.CharField(_("事件"), max_length=64, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    target_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    target_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    summary = models.CharField(_("摘要"), max_length=300)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
+class ServiceHeartbeat(models.Model):
+    """Last time a background service proved it was alive (shown on the status page)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    last_seen = models.DateTimeField()
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("后台服务心跳")
+        verbose_name_plural = _("后台服务心跳")
+
+    def __str__(self):
+        return self.name
