@@ -1,4 +1,4 @@
-"""The Celery application. Worker: `celery -A config worker`; exactly one `celery -A config beat`."""
+"""The Celery application: `celery -A config worker`, and exactly one `celery -A config beat`."""
 
 import os
 

@@ -20,8 +20,9 @@ NAV_ITEMS = (
     NavItem("工作台", "reviews:office_home", "speedometer2", frozenset({Role.OFFICE})),
     NavItem("待审议事项", "reviews:council_home", "clipboard-check", frozenset({Role.COUNCIL})),
     NavItem("我的工作组", "reviews:group_home", "people", frozenset({Role.GROUP_MEMBER})),
-    NavItem("会议与测评", "reviews:member_home", "check2-square",
-            frozenset({Role.COMMITTEE_MEMBER})),
+    NavItem(
+        "会议与测评", "reviews:member_home", "check2-square", frozenset({Role.COMMITTEE_MEMBER})
+    ),
     NavItem("我的评议", "reviews:official_home", "person-badge", frozenset({Role.OFFICIAL})),
     NavItem("我的问卷", "surveys:deputy_home", "ui-checks", frozenset({Role.DEPUTY})),
     NavItem("审计日志", "audit_log", "journal-text", frozenset({Role.OFFICE})),

@@ -46,8 +46,10 @@ class UserAdmin(BaseUserAdmin):
         ("时间", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("username", "full_name", "password1", "password2")}),
+        (
+            None,
+            {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")},
+        ),
     )
     filter_horizontal = ()
 

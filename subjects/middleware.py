@@ -53,7 +53,10 @@ class AccessPolicyMiddleware:
             "security.denied",
             f"拒绝访问 {request.path}",
             actor=request.user,
-            data={"path": request.path, "method": request.method,
-                  "reason": "no access policy" if policy is None else "role"},
+            data={
+                "path": request.path,
+                "method": request.method,
+                "reason": "no access policy" if policy is None else "role",
+            },
         )
         raise PermissionDenied

@@ -44,7 +44,9 @@ def deputy(db):
 @pytest.fixture
 def official_a(db):
     return UserFactory(
-        username="official_a", full_name="赵建华", organization="县自然资源局",
+        username="official_a",
+        full_name="赵建华",
+        organization="县自然资源局",
         roles=[Role.OFFICIAL],
     )
 
@@ -52,7 +54,9 @@ def official_a(db):
 @pytest.fixture
 def official_b(db):
     return UserFactory(
-        username="official_b", full_name="孙丽", organization="县市场监督管理局",
+        username="official_b",
+        full_name="孙丽",
+        organization="县市场监督管理局",
         roles=[Role.OFFICIAL],
     )
 
@@ -73,3 +77,14 @@ def personas(office_clerk, chair, group_member, committee_member, deputy, offici
 def requires_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL); `make test` provides it")
+
+
+def pytest_collection_modifyitems(config, items):
+    # CI must run the concurrency tests: refuse to pass on SQLite there.
+    import os
+
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if os.environ.get("CI") == "true" and "postgresql" not in engine:
+        raise pytest.UsageError("CI runs on PostgreSQL: set DATABASE_URL (make test does).")

@@ -4,94 +4,222 @@ import django.contrib.auth.validators
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import subjects.models
 from django.conf import settings
 from django.db import migrations, models
 
+import subjects.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ServiceHeartbeat',
+            name="ServiceHeartbeat",
             fields=[
-                ('name', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('last_seen', models.DateTimeField()),
-                ('detail', models.CharField(blank=True, max_length=200)),
+                ("name", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("last_seen", models.DateTimeField()),
+                ("detail", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'verbose_name': '后台服务心跳',
-                'verbose_name_plural': '后台服务心跳',
+                "verbose_name": "后台服务心跳",
+                "verbose_name_plural": "后台服务心跳",
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': '该用户名已被使用。'}, help_text='登录用，可使用字母、数字和 @/./+/-/_。', max_length=64, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='用户名')),
-                ('phone', models.CharField(blank=True, error_messages={'unique': '该手机号已被其他账号使用。'}, help_text='可用手机号代替用户名登录。', max_length=11, null=True, unique=True, validators=[django.core.validators.RegexValidator('^1\\d{10}$', '请输入 11 位手机号码。')], verbose_name='手机号')),
-                ('full_name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('organization', models.CharField(blank=True, max_length=100, verbose_name='单位')),
-                ('position', models.CharField(blank=True, max_length=100, verbose_name='职务')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='电子邮箱')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('is_staff', models.BooleanField(default=False, verbose_name='可进入管理后台')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='创建时间')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "该用户名已被使用。"},
+                        help_text="登录用，可使用字母、数字和 @/./+/-/_。",
+                        max_length=64,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="用户名",
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        error_messages={"unique": "该手机号已被其他账号使用。"},
+                        help_text="可用手机号代替用户名登录。",
+                        max_length=11,
+                        null=True,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^1\\d{10}$", "请输入 11 位手机号码。"
+                            )
+                        ],
+                        verbose_name="手机号",
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("organization", models.CharField(blank=True, max_length=100, verbose_name="单位")),
+                ("position", models.CharField(blank=True, max_length=100, verbose_name="职务")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="电子邮箱")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("is_staff", models.BooleanField(default=False, verbose_name="可进入管理后台")),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="创建时间"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
-                'ordering': ['full_name', 'username'],
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
+                "ordering": ["full_name", "username"],
             },
             managers=[
-                ('objects', subjects.models.UserManager()),
+                ("objects", subjects.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),
-                ('actor_name', models.CharField(blank=True, max_length=100, verbose_name='操作人姓名')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='事件')),
-                ('target_type', models.CharField(blank=True, max_length=64, verbose_name='对象类型')),
-                ('target_id', models.CharField(blank=True, max_length=64, verbose_name='对象编号')),
-                ('target_repr', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('summary', models.CharField(max_length=300, verbose_name='摘要')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='详情')),
-                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='请求编号')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP 地址')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "occurred_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="时间"
+                    ),
+                ),
+                (
+                    "actor_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="操作人姓名"),
+                ),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="事件")),
+                (
+                    "target_type",
+                    models.CharField(blank=True, max_length=64, verbose_name="对象类型"),
+                ),
+                ("target_id", models.CharField(blank=True, max_length=64, verbose_name="对象编号")),
+                ("target_repr", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                ("summary", models.CharField(max_length=300, verbose_name="摘要")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="详情")),
+                (
+                    "request_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="请求编号"),
+                ),
+                (
+                    "ip_address",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP 地址"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计事件',
-                'verbose_name_plural': '审计事件',
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['target_type', 'target_id'], name='audit_target_idx')],
+                "verbose_name": "审计事件",
+                "verbose_name_plural": "审计事件",
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["target_type", "target_id"], name="audit_target_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='UserRole',
+            name="UserRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('office', '评议办工作人员'), ('council', '领导小组 / 主任会议成员'), ('group_member', '评议工作组成员'), ('committee_member', '常委会组成人员'), ('deputy', '人大代表'), ('official', '被评议对象 / 单位联络员')], max_length=32, verbose_name='角色')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("office", "评议办工作人员"),
+                            ("council", "领导小组 / 主任会议成员"),
+                            ("group_member", "评议工作组成员"),
+                            ("committee_member", "常委会组成人员"),
+                            ("deputy", "人大代表"),
+                            ("official", "被评议对象 / 单位联络员"),
+                        ],
+                        max_length=32,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色',
-                'verbose_name_plural': '角色',
-                'constraints': [models.UniqueConstraint(fields=('user', 'role'), name='unique_user_role')],
+                "verbose_name": "角色",
+                "verbose_name_plural": "角色",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "role"), name="unique_user_role")
+                ],
             },
         ),
     ]
