@@ -59,9 +59,7 @@ class PageWatch:
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on(
             "request",
-            lambda r: (
-                r.url.startswith((origin, "data:")) or self.foreign.append(r.url)
-            ),
+            lambda r: r.url.startswith((origin, "data:")) or self.foreign.append(r.url),
         )
 
 
