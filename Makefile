@@ -53,7 +53,7 @@ test: $(VENV)/.dev-installed
 	@eval "$$(.ci/ensure-services)" && \
 	  export DATABASE_URL="$${PG_ADMIN_URL%/*}/pingyi" REDIS_URL && \
 	  $(MAKE) --no-print-directory lint check-deploy && \
-	  $(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test && \
+	  DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test && \
 	  $(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
