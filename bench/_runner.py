@@ -315,6 +315,25 @@ def check_2xx(url: str, timeout: float = 10) -> int:
     return response.status
 
 
+def fetch(
+    url: str, headers: Mapping[str, str] | None = None, timeout: float = 10
+) -> tuple[int, dict[str, str], bytes]:
+    """One GET without following redirects: (status, response headers, whole body).
+
+    For pre-checks that need request headers (a session cookie) or the page itself.
+    """
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=dict(headers or {}))
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
 # --- wrk -----------------------------------------------------------------------------------
 
 _TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -354,10 +373,16 @@ def run_wrk(
     duration: float = DURATION,
     script: str | None = None,
     threads: int = 2,
+    headers: Mapping[str, str] | None = None,
 ) -> dict:
-    """Run wrk against url; return rps, p50_ms, p99_ms, requests, errors (and their parts)."""
+    """Run wrk against url; return rps, p50_ms, p99_ms, requests, errors (and their parts).
+
+    headers are sent with every request (wrk -H), e.g. {"Cookie": "sessionid=..."}.
+    """
     cmd = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration:g}s"]
     cmd += ["--latency", "--timeout", "10s"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
     if script:
         cmd += ["-s", str(script)]
     result = subprocess.run(

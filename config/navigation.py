@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 
+from subjects.notifications import unread_count
 from subjects.roles import Role, roles_of
 
 
@@ -14,10 +15,13 @@ class NavItem:
     url_name: str
     icon: str
     roles: frozenset[str]
+    # Also highlighted on the section's other pages (views named with this prefix).
+    section: str = ""
 
 
 NAV_ITEMS = (
     NavItem("工作台", "reviews:office_home", "speedometer2", frozenset({Role.OFFICE})),
+    NavItem("评议活动", "reviews:list", "folder2-open", frozenset({Role.OFFICE})),
     NavItem("待审议事项", "reviews:council_home", "clipboard-check", frozenset({Role.COUNCIL})),
     NavItem("我的工作组", "reviews:group_home", "people", frozenset({Role.GROUP_MEMBER})),
     NavItem(
@@ -25,6 +29,7 @@ NAV_ITEMS = (
     ),
     NavItem("我的评议", "reviews:official_home", "person-badge", frozenset({Role.OFFICIAL})),
     NavItem("我的问卷", "surveys:deputy_home", "ui-checks", frozenset({Role.DEPUTY})),
+    NavItem("名册", "roster_officials", "person-vcard", frozenset({Role.OFFICE}), "roster_"),
     NavItem("审计日志", "audit_log", "journal-text", frozenset({Role.OFFICE})),
     NavItem("系统状态", "system_status", "activity", frozenset({Role.OFFICE})),
 )
@@ -34,6 +39,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     held = roles_of(user)
     common = {"organ_name": settings.PINGYI_ORGAN_NAME}
+    if getattr(user, "is_authenticated", False):
+        common["unread_notifications"] = unread_count(user)  # one COUNT query
     if not held:
         return {**common, "nav_items": []}
     match = getattr(request, "resolver_match", None)
@@ -43,7 +50,8 @@ def navigation(request):
             "label": item.label,
             "url": reverse(item.url_name),
             "icon": item.icon,
-            "active": current == item.url_name,
+            "active": current == item.url_name
+            or bool(item.section and current.startswith(item.section)),
         }
         for item in NAV_ITEMS
         if not held.isdisjoint(item.roles)

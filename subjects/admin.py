@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from .models import AuditEvent, User, UserRole
+from .models import AuditEvent, Official, PostHistory, Unit, User, UserRole
 
 # The Django admin is for the office's superusers only; everyone else uses the app.
 admin.site.has_permission = lambda request: bool(
@@ -70,3 +70,28 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "short_name", "category", "liaison_committee", "is_active")
+    list_filter = ("category", "is_active")
+    search_fields = ("name", "short_name")
+    filter_horizontal = ("contacts",)
+
+
+class PostHistoryInline(admin.TabularInline):
+    model = PostHistory
+    extra = 0
+
+
+@admin.register(Official)
+class OfficialAdmin(admin.ModelAdmin):
+    """For repairs by superusers; the office edits the roster in the app (audited)."""
+
+    list_display = ("name", "unit", "post", "appointed_on", "in_post_since", "term", "status")
+    list_filter = ("status", "term", "unit__category")
+    search_fields = ("name", "post", "unit__name")
+    list_select_related = ("unit",)
+    autocomplete_fields = ("unit", "user")
+    inlines = [PostHistoryInline]

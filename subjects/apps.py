@@ -6,4 +6,7 @@ class SubjectsConfig(AppConfig):
     verbose_name = "评议对象与用户"
 
     def ready(self):
-        from . import signals  # noqa: F401  (security events of django.contrib.auth and axes)
+        from . import (
+            services,  # noqa: F401  (registers the roster's audit action labels)
+            signals,  # noqa: F401  (security events of django.contrib.auth and axes)
+        )

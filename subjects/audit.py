@@ -29,6 +29,7 @@ register_actions(
         "auth.locked_out": "账号临时锁定",
         "auth.password_changed": "修改密码",
         "security.denied": "越权访问被拒绝",
+        "upload.refused": "上传文件被拒绝",
     }
 )
 

@@ -187,3 +187,145 @@ class ServiceHeartbeat(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class UnitCategory(models.TextChoices):
+    GOVERNMENT = "government", "政府组成部门"
+    COURT = "court", "法院"
+    PROCURATORATE = "procuratorate", "检察院"
+    SUPERVISION = "supervision", "监察委员会"
+    VERTICAL = "vertical", "垂直管理单位"
+    TOWNSHIP = "township", "镇街"
+    OTHER = "other", "其他"
+
+
+class Unit(models.Model):
+    """A unit whose officials the committee appoints, or whose work it reviews."""
+
+    name = models.CharField(
+        _("单位名称"),
+        max_length=100,
+        unique=True,
+        error_messages={"unique": _("已有同名单位。")},
+    )
+    short_name = models.CharField(_("简称"), max_length=30, blank=True)
+    category = models.CharField(_("单位类别"), max_length=20, choices=UnitCategory.choices)
+    liaison_committee = models.CharField(
+        _("联系工作委员会"),
+        max_length=50,
+        blank=True,
+        help_text=_("负责联系该单位的人大常委会工作机构，如“法制工作委员会”。"),
+    )
+    contacts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="contact_units",
+        verbose_name=_("单位联络员"),
+    )
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["category", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Gender(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class OfficialStatus(models.TextChoices):
+    SERVING = "serving", "在任"
+    LEFT = "left", "已离任"
+
+
+class Official(models.Model):
+    """A person appointed by the standing committee (被任命人员)."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="officials", verbose_name=_("单位")
+    )
+    post = models.CharField(_("职务"), max_length=100)
+    appointed_on = models.DateField(_("任命日期"), help_text=_("常委会决定任命的日期。"))
+    in_post_since = models.DateField(_("任现职时间"))
+    term = models.CharField(_("届次"), max_length=20, help_text=_("如“第十七届”。"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=OfficialStatus.choices, default=OfficialStatus.SERVING
+    )
+    phone = models.CharField(_("手机号"), max_length=11, blank=True, validators=[phone_validator])
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="official",
+        verbose_name=_("登录账号"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("被任命人员")
+        verbose_name_plural = _("被任命人员")
+        ordering = ["unit__category", "unit__name", "name"]
+        indexes = [
+            models.Index(fields=["name"], name="official_name_idx"),
+            models.Index(fields=["status", "in_post_since"], name="official_tenure_idx"),
+            models.Index(fields=["term", "status"], name="official_term_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PostHistory(models.Model):
+    """A post an official held before the current one (written when the post changes)."""
+
+    official = models.ForeignKey(
+        Official, on_delete=models.CASCADE, related_name="post_history", verbose_name=_("人员")
+    )
+    unit_name = models.CharField(_("单位"), max_length=100)
+    post = models.CharField(_("职务"), max_length=100)
+    appointed_on = models.DateField(_("任命日期"), null=True, blank=True)
+    started_on = models.DateField(_("任职起始"), null=True, blank=True)
+    ended_on = models.DateField(_("任职截止"))
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("任职经历")
+        verbose_name_plural = _("任职经历")
+        ordering = ["-ended_on", "-id"]
+
+    def __str__(self):
+        return f"{self.unit_name} {self.post}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (enrolment, reminders …); email goes out beside it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.title

@@ -9,4 +9,22 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("system/status/", views.system_status, name="system_status"),
     path("healthz", views.healthz, name="healthz"),
+    path("roster/officials/", views.roster_officials, name="roster_officials"),
+    path("roster/officials/new/", views.roster_official_new, name="roster_official_new"),
+    path("roster/officials/<int:pk>/", views.roster_official_detail, name="roster_official_detail"),
+    path(
+        "roster/officials/<int:pk>/edit/", views.roster_official_edit, name="roster_official_edit"
+    ),
+    path("roster/units/", views.roster_units, name="roster_units"),
+    path("roster/units/new/", views.roster_unit_new, name="roster_unit_new"),
+    path("roster/units/<int:pk>/edit/", views.roster_unit_edit, name="roster_unit_edit"),
+    path("roster/import/", views.roster_import, name="roster_import"),
+    path(
+        "roster/import/template.xlsx",
+        views.roster_import_template,
+        name="roster_import_template",
+    ),
+    path("roster/export.xlsx", views.roster_export, name="roster_export"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
 ]

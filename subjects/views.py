@@ -1,24 +1,44 @@
+import re
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.db import IntegrityError, connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from config.celery import app as celery_app
 
 from .access import authenticated, public, roles_required
 from .audit import record
-from .forms import AuditFilterForm, LoginForm
-from .models import ServiceHeartbeat
+from .exports import XLSX_TYPE, export_officials, import_template
+from .forms import (
+    AuditFilterForm,
+    LoginForm,
+    OfficialFilterForm,
+    OfficialForm,
+    RosterImportForm,
+    UnitForm,
+)
+from .imports import ImportFileError, ImportRejected, import_roster
+from .models import Official, ServiceHeartbeat, Unit
 from .roles import Role
-from .selectors import audit_events
+from .security import security_event
+from .selectors import (
+    audit_events,
+    notifications_of,
+    official_terms,
+    official_with_history,
+    officials,
+    units_with_counts,
+)
+from .services import mark_notifications_read, save_official, save_unit
 
 
 class LoginView(auth_views.LoginView):
@@ -100,3 +120,185 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# --- The roster (名册) -----------------------------------------------------------------------
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _posted(request, attr="POST"):
+    """The submitted data on POST (even when empty, so that it is validated), else None."""
+    return getattr(request, attr) if request.method == "POST" else None
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET"])
+def roster_officials(request):
+    form = OfficialFilterForm(request.GET or None, terms=official_terms())
+    filters = form.filters()
+    page = Paginator(officials(**filters), 50).get_page(request.GET.get("page"))
+    query = _query_without_page(request)
+    return render(
+        request,
+        "subjects/roster/officials.html",
+        {"form": form, "page": page, "query": query, "filtered": bool(filters)},
+    )
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET", "POST"])
+def roster_official_new(request):
+    form = OfficialForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        official = save_official(actor=request.user, data=form.cleaned_data)
+        messages.success(request, f"已新增人员：{official.name}。")
+        return redirect("roster_official_detail", pk=official.pk)
+    return render(request, "subjects/roster/official_form.html", {"form": form, "official": None})
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET", "POST"])
+def roster_official_edit(request, pk):
+    official = get_object_or_404(Official.objects.select_related("unit"), pk=pk)
+    # The form writes typed values into its instance; the page heading keeps the saved ones.
+    saved = Official(pk=official.pk, name=official.name)
+    form = OfficialForm(_posted(request), instance=official)
+    if request.method == "POST" and form.is_valid():
+        before = official.updated_at
+        official = save_official(actor=request.user, official=official, data=form.cleaned_data)
+        if official.updated_at != before:
+            messages.success(request, f"已保存 {official.name} 的修改。")
+        else:
+            messages.info(request, "没有修改任何内容。")
+        return redirect("roster_official_detail", pk=official.pk)
+    return render(request, "subjects/roster/official_form.html", {"form": form, "official": saved})
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET"])
+def roster_official_detail(request, pk):
+    official = official_with_history(pk)
+    return render(request, "subjects/roster/official_detail.html", {"official": official})
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET"])
+def roster_units(request):
+    page = Paginator(units_with_counts(), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "subjects/roster/units.html",
+        {"page": page, "query": _query_without_page(request)},
+    )
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET", "POST"])
+def roster_unit_new(request):
+    form = UnitForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        unit = save_unit(actor=request.user, data=form.cleaned_data)
+        messages.success(request, f"已新增单位：{unit.name}。")
+        return redirect("roster_units")
+    return render(request, "subjects/roster/unit_form.html", {"form": form, "unit": None})
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET", "POST"])
+def roster_unit_edit(request, pk):
+    unit = get_object_or_404(Unit, pk=pk)
+    saved = Unit(pk=unit.pk, name=unit.name)
+    form = UnitForm(_posted(request), instance=unit)
+    if request.method == "POST" and form.is_valid():
+        before = unit.updated_at
+        unit = save_unit(actor=request.user, unit=unit, data=form.cleaned_data)
+        if unit.updated_at != before:
+            messages.success(request, f"已保存单位 {unit.name} 的修改。")
+        else:
+            messages.info(request, "没有修改任何内容。")
+        return redirect("roster_units")
+    return render(request, "subjects/roster/unit_form.html", {"form": form, "unit": saved})
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET", "POST"])
+def roster_import(request):
+    form = RosterImportForm(_posted(request), _posted(request, "FILES"))
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_roster(actor=request.user, upload=upload, filename=upload.name)
+        except ImportFileError as exc:
+            security_event(
+                "upload.refused",
+                f"拒绝导入文件“{upload.name}”",
+                actor=request.user,
+                data={"filename": upload.name, "size": upload.size, "reason": str(exc)},
+            )
+            form.add_error("file", str(exc))
+        except ImportRejected as exc:
+            errors = exc.errors
+        except IntegrityError:
+            form.add_error("file", "导入时名册正被他人同时修改，未导入任何数据，请重新导入。")
+        else:
+            messages.success(request, result.message)
+            return redirect("roster_officials")
+    return render(
+        request,
+        "subjects/roster/import.html",
+        {"form": form, "errors": errors, "bad_lines": len({e.line for e in errors})},
+    )
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET"])
+def roster_import_template(request):
+    return _xlsx_response(import_template(), "名册导入模板.xlsx")
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET"])
+def roster_export(request):
+    form = OfficialFilterForm(request.GET or None, terms=official_terms())
+    content, count = export_officials(officials(**form.filters()))
+    record(
+        actor=request.user,
+        action="roster.exported",
+        summary=f"导出名册（{count} 人）",
+        data={"count": count, "filters": _query_without_page(request)},
+    )
+    return _xlsx_response(content, f"被任命人员名册_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+@authenticated
+@require_http_methods(["GET"])
+def notifications(request):
+    page = Paginator(notifications_of(request.user), 30).get_page(request.GET.get("page"))
+    for note in page.object_list:
+        # Only links inside this site ("/reviews/3/"), never "javascript:" or "//host".
+        note.safe_url = note.url if re.match(r"^/(?![/\\])", note.url) else ""
+    return render(request, "subjects/notifications.html", {"page": page, "query": ""})
+
+
+@authenticated
+@require_http_methods(["POST"])
+def notifications_read_all(request):
+    count = mark_notifications_read(user=request.user)
+    messages.success(request, f"已将 {count} 条通知标为已读。" if count else "没有未读的通知。")
+    return redirect("notifications")

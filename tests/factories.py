@@ -1,3 +1,5 @@
+from datetime import date
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -28,3 +30,83 @@ class UserFactory(DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if create and extracted:
             UserRole.objects.bulk_create([UserRole(user=self, role=role) for role in extracted])
+
+
+class UnitFactory(DjangoModelFactory):
+    class Meta:
+        model = "subjects.Unit"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"县第{n}局")
+    category = "government"
+    liaison_committee = "法制工作委员会"
+
+
+class OfficialFactory(DjangoModelFactory):
+    class Meta:
+        model = "subjects.Official"
+
+    name = factory.Sequence(lambda n: f"人员{n:04d}")
+    gender = "M"
+    unit = factory.SubFactory(UnitFactory)
+    post = "局长"
+    appointed_on = factory.LazyFunction(lambda: date(2021, 9, 28))
+    in_post_since = factory.LazyFunction(lambda: date(2021, 9, 28))
+    term = "第十七届"
+    status = "serving"
+    phone = ""
+
+
+# --- Reviews --------------------------------------------------------------------------------
+
+
+class ReviewFactory(DjangoModelFactory):
+    """A review made by the service, so it has its rules and six default dimensions."""
+
+    class Meta:
+        model = "reviews.Review"
+
+    kind = "duty"
+    year = 2025
+    title = factory.Sequence(lambda n: f"2025 年度述职评议（{n}）")
+    term = "第十七届"
+    created_by = factory.SubFactory(
+        UserFactory, username=factory.Sequence(lambda n: f"creator{n}"), roles=["office"]
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from reviews.services import create_review
+
+        actor = kwargs.pop("created_by")
+        return create_review(actor=actor, **kwargs)
+
+
+class WorkingGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = "reviews.WorkingGroup"
+        skip_postgeneration_save = True
+
+    review = factory.SubFactory(ReviewFactory)
+    name = factory.Sequence(lambda n: f"第{n}评议工作组")
+    leader = None
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.set(extracted)
+
+
+class SubjectFactory(DjangoModelFactory):
+    """An enrolled official (述职评议). For a unit pass official=None, unit=…, display_name=…."""
+
+    class Meta:
+        model = "reviews.Subject"
+
+    review = factory.SubFactory(ReviewFactory)
+    official = factory.SubFactory(OfficialFactory)
+    form = "written"
+    group = None
+    display_name = factory.LazyAttribute(lambda o: o.official.name if o.official else o.unit.name)
+    unit_name = factory.LazyAttribute(lambda o: o.official.unit.name if o.official else o.unit.name)
+    post = factory.LazyAttribute(lambda o: o.official.post if o.official else "")

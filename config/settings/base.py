@@ -251,6 +251,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # The issuing organ shown on every page and, later, on official documents.
 PINGYI_ORGAN_NAME = env.string("PINGYI_ORGAN_NAME", "示范县人大常委会")
+# The address users reach the site at, for links in emails.
+PINGYI_SITE_URL = env.string("PINGYI_SITE_URL", "http://127.0.0.1:8000")
+# Uploaded documents (plans, reports): size cap in MiB, also set in nginx.
+PINGYI_MAX_UPLOAD_MB = env.integer("PINGYI_MAX_UPLOAD_MB", 20, minimum=1)
 
 # --- Logging -----------------------------------------------------------------------------
 LOGGING = {
@@ -273,6 +277,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO", "propagate": True},
         "pingyi.security": {"level": "INFO", "propagate": True},
+        # Chatty at INFO: a line per PDF rendering step, per login attempt.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"

@@ -92,13 +92,13 @@ def _events(n, actor):
 
 @pytest.mark.django_db
 def test_audit_page_filters(client, office_clerk, chair):
-    audit.record(actor=chair, action="test.approve", summary="批准实施方案")
-    audit.record(actor=office_clerk, action="test.publish", summary="发布公示")
+    audit.record(actor=chair, action="test.approve", summary="甲方案通过")
+    audit.record(actor=office_clerk, action="test.publish", summary="乙名单公布")
     client.force_login(office_clerk)
     html = client.get(reverse("audit_log"), {"actor": "张德明"}).content.decode()
-    assert "批准实施方案" in html and "发布公示" not in html
-    html = client.get(reverse("audit_log"), {"q": "公示"}).content.decode()
-    assert "发布公示" in html and "批准实施方案" not in html
+    assert "甲方案通过" in html and "乙名单公布" not in html
+    html = client.get(reverse("audit_log"), {"q": "名单"}).content.decode()
+    assert "乙名单公布" in html and "甲方案通过" not in html
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     html = client.get(reverse("audit_log"), {"start": tomorrow}).content.decode()
     assert "没有符合条件的记录" in html

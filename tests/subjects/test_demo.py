@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from subjects.demo import DEMO_PASSWORD, DEMO_USERS
-from subjects.models import User, UserRole
+from subjects.demo import DEMO_OFFICIALS, DEMO_PASSWORD, DEMO_UNITS, DEMO_USERS, EXTRA_MEMBERS
+from subjects.models import Official, Unit, User, UserRole
 from subjects.roles import Role
 
 
@@ -10,10 +10,15 @@ from subjects.roles import Role
 def test_seed_demo_covers_every_role_and_is_idempotent(capsys):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert User.objects.count() == len(DEMO_USERS)
+    assert User.objects.count() == len(DEMO_USERS) + len(EXTRA_MEMBERS)
     held = set(UserRole.objects.values_list("role", flat=True))
     assert held == set(Role.values)
-    assert UserRole.objects.count() == sum(len(spec.roles) for spec in DEMO_USERS)
+    assert UserRole.objects.count() == sum(len(spec.roles) for spec in DEMO_USERS) + sum(
+        len(m[4]) for m in EXTRA_MEMBERS
+    )
+    assert Unit.objects.count() == len(DEMO_UNITS)
+    assert Official.objects.count() == len(DEMO_OFFICIALS) >= 40
+    assert Official.objects.get(name="赵建华").user.username == "official"
     out = capsys.readouterr().out
     assert DEMO_PASSWORD in out and "office" in out
     office = User.objects.get(username="office")

@@ -1,0 +1,36 @@
+"""The public announcement (公示) pages: no login, and only what the office has published.
+An unpublished review answers 404 exactly like one that does not exist."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from subjects.access import public
+
+from .models import Review, Subject
+
+
+@public
+@require_GET
+def index(request):
+    reviews = Review.objects.filter(published_at__isnull=False).order_by("-year", "-published_at")
+    return render(request, "reviews/public_index.html", {"reviews": reviews})
+
+
+@public
+@require_GET
+def review(request, pk):
+    review = Review.objects.filter(pk=pk, published_at__isnull=False).first()
+    if review is None:
+        raise Http404
+    subjects = (
+        Subject.objects.filter(review=review)
+        .select_related("group")
+        .order_by("form", "order", "id")
+    )
+    dimensions = review.dimensions.all()
+    return render(
+        request,
+        "reviews/public_review.html",
+        {"review": review, "subjects": subjects, "dimensions": dimensions},
+    )
