@@ -351,6 +351,52 @@ def _notify_enrolment(subject: Subject) -> None:
         )
 
 
+def _enrol(
+    *,
+    actor,
+    review: Review,
+    field: str,
+    targets: list,
+    form: str,
+    group: WorkingGroup | None,
+    snapshot,
+    noun: str,
+) -> list[Subject]:
+    """Enrol roster rows (officials or units) not yet in the review, in the given order."""
+    review = _lock(review)
+    _require_setup_open(review)
+    if group is not None and group.review_id != review.pk:
+        raise ValidationError("所选评议工作组不属于本次评议。")
+    taken = set(
+        Subject.objects.filter(review=review, **{f"{field}__in": targets}).values_list(
+            f"{field}_id", flat=True
+        )
+    )
+    start = Subject.objects.filter(review=review).count()
+    created = [
+        Subject.objects.create(
+            review=review,
+            form=form,
+            group=group,
+            order=start + i,
+            **{field: target},
+            **snapshot(target),
+        )
+        for i, target in enumerate(t for t in targets if t.pk not in taken)
+    ]
+    for subject in created:
+        _notify_enrolment(subject)
+    if created:
+        record(
+            actor=actor,
+            action="review.subjects_enrolled",
+            target=review,
+            summary=f"确定 {len(created)} {noun}：{review.title}",
+            data={"subjects": [s.display_name for s in created], "form": form},
+        )
+    return created
+
+
 @transaction.atomic
 def enrol_officials(
     *,
@@ -360,42 +406,16 @@ def enrol_officials(
     form: str = SubjectForm.WRITTEN,
     group: WorkingGroup | None = None,
 ) -> list[Subject]:
-    review = _lock(review)
-    _require_setup_open(review)
-    if group is not None and group.review_id != review.pk:
-        raise ValidationError("所选评议工作组不属于本次评议。")
-    officials = list(officials)
-    taken = set(
-        Subject.objects.filter(review=review, official__in=officials).values_list(
-            "official_id", flat=True
-        )
+    return _enrol(
+        actor=actor,
+        review=review,
+        field="official",
+        targets=list(officials),
+        form=form,
+        group=group,
+        noun="名评议对象",
+        snapshot=lambda o: {"display_name": o.name, "unit_name": o.unit.name, "post": o.post},
     )
-    start = Subject.objects.filter(review=review).count()
-    created = []
-    for i, official in enumerate(o for o in officials if o.pk not in taken):
-        created.append(
-            Subject.objects.create(
-                review=review,
-                official=official,
-                form=form,
-                group=group,
-                display_name=official.name,
-                unit_name=official.unit.name,
-                post=official.post,
-                order=start + i,
-            )
-        )
-    for subject in created:
-        _notify_enrolment(subject)
-    if created:
-        record(
-            actor=actor,
-            action="review.subjects_enrolled",
-            target=review,
-            summary=f"确定 {len(created)} 名评议对象：{review.title}",
-            data={"subjects": [s.display_name for s in created], "form": form},
-        )
-    return created
 
 
 @transaction.atomic
@@ -407,40 +427,16 @@ def enrol_units(
     form: str = SubjectForm.ONSITE,
     group: WorkingGroup | None = None,
 ) -> list[Subject]:
-    review = _lock(review)
-    _require_setup_open(review)
-    if group is not None and group.review_id != review.pk:
-        raise ValidationError("所选评议工作组不属于本次评议。")
-    units = list(units)
-    taken = set(
-        Subject.objects.filter(review=review, unit__in=units).values_list("unit_id", flat=True)
+    return _enrol(
+        actor=actor,
+        review=review,
+        field="unit",
+        targets=list(units),
+        form=form,
+        group=group,
+        noun="个评议单位",
+        snapshot=lambda u: {"display_name": u.name, "unit_name": u.name, "post": ""},
     )
-    start = Subject.objects.filter(review=review).count()
-    created = []
-    for i, unit in enumerate(u for u in units if u.pk not in taken):
-        created.append(
-            Subject.objects.create(
-                review=review,
-                unit=unit,
-                form=form,
-                group=group,
-                display_name=unit.name,
-                unit_name=unit.name,
-                post="",
-                order=start + i,
-            )
-        )
-    for subject in created:
-        _notify_enrolment(subject)
-    if created:
-        record(
-            actor=actor,
-            action="review.subjects_enrolled",
-            target=review,
-            summary=f"确定 {len(created)} 个评议单位：{review.title}",
-            data={"subjects": [s.display_name for s in created], "form": form},
-        )
-    return created
 
 
 @transaction.atomic

@@ -158,3 +158,24 @@ def test_public_pages_never_show_the_plan_file_or_groups(client, office_clerk, c
     services.publish_announcement(actor=office_clerk, review=review)
     html = client.get(reverse("reviews:public_review", args=[review.pk])).content.decode()
     assert "方案.pdf" not in html and "/media/" not in html
+
+
+@pytest.mark.django_db
+def test_production_hands_private_files_to_nginx(
+    client, settings, office_clerk, chair, official_a, review
+):
+    settings.PINGYI_ACCEL_REDIRECT_PREFIX = "/_protected"
+    subject = review.subjects.get()
+    services.upload_plan(
+        actor=office_clerk, review=review, uploaded=in_memory(real_pdf(), "实施方案.pdf")
+    )
+    services.submit_plan(actor=office_clerk, review=review)
+    services.decide_plan(actor=chair, review=review, approve=True)
+    client.force_login(official_a)
+    response = client.get(reverse("reviews:official_plan_document", args=[subject.pk]))
+    review.refresh_from_db()
+    assert response["X-Accel-Redirect"] == "/_protected/" + review.plan_document.name
+    assert review.plan_document.name.startswith("private/reviews/")
+    assert "实施方案" not in review.plan_document.name  # stored under a random name (R15)
+    assert response.content == b""
+    assert "filename*=utf-8''" in response["Content-Disposition"]
