@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from subjects.models import Official, OfficialStatus, Unit
+from subjects.models import Official, OfficialStatus, Unit, category_rank
 from subjects.roles import Role, has_role
 
 from .models import (
@@ -116,7 +116,7 @@ def enrolment_candidates(
         officials = officials.filter(unit__category=category)
     if q:
         officials = officials.filter(Q(name__icontains=q) | Q(post__icontains=q))
-    return officials.order_by("unit__category", "unit__name", "name")
+    return officials.order_by(category_rank("unit__"), "unit__name", "name")
 
 
 def term_coverage(term: str) -> dict:
@@ -127,7 +127,7 @@ def term_coverage(term: str) -> dict:
         Official.objects.filter(term=term, status=OfficialStatus.SERVING)
         .annotate(reviewed=Exists(reviewed))
         .select_related("unit")
-        .order_by("unit__category", "unit__name", "name")
+        .order_by(category_rank("unit__"), "unit__name", "name")
     )
     return {
         "term": term,
@@ -223,7 +223,7 @@ def unit_candidates(review: Review, *, category: str = "", q: str = "") -> Query
         units = units.filter(category=category)
     if q:
         units = units.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
-    return units.order_by("category", "name")
+    return units.order_by(category_rank(), "name")
 
 
 def known_terms() -> list[str]:

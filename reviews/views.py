@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from subjects.access import roles_required
 from subjects.files import serve_private
-from subjects.models import Unit
+from subjects.models import Unit, category_rank
 from subjects.roles import Role, has_role
 from subjects.selectors import recent_decisions
 
@@ -552,7 +552,7 @@ def enrol(request, pk):
     groups = list(WorkingGroup.objects.filter(review=review))
     by_official = review.kind == ReviewKind.DUTY
     if by_official:
-        units = list(Unit.objects.filter(is_active=True).order_by("category", "name"))
+        units = list(Unit.objects.filter(is_active=True).order_by(category_rank(), "name"))
         filter_form = OfficialFilterForm(request.GET or None, units=units)
         candidates = enrolment_candidates(review)
         shown = enrolment_candidates(review, **filter_form.filters())

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .audit import ACTION_LABELS
-from .models import Official, OfficialStatus, Unit, UnitCategory
+from .models import Official, OfficialStatus, Unit, UnitCategory, category_rank
 from .widgets import FastSelect, bootstrap
 
 
@@ -91,7 +91,7 @@ class OfficialFilterForm(forms.Form):
 
     def __init__(self, *args, terms=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.order_by("category", "name")
+        self.fields["unit"].queryset = Unit.objects.order_by(category_rank(), "name")
         self.fields["term"].choices = [("", "全部届次"), *((t, t) for t in terms)]
         self.fields["q"].widget.attrs["placeholder"] = "输入姓名搜索"
         self.fields["tenure_years"].widget.attrs["placeholder"] = "如 3"
@@ -142,7 +142,7 @@ class OfficialForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Inactive units are not offered, except the one the official is already in.
         units = Unit.objects.filter(Q(is_active=True) | Q(pk=self.instance.unit_id))
-        self.fields["unit"].queryset = units.order_by("category", "name")
+        self.fields["unit"].queryset = units.order_by(category_rank(), "name")
         self.fields["unit"].empty_label = "请选择单位"
         self.fields["gender"].choices = list(self.fields["gender"].choices)[1:]  # no "---------"
         self.fields["term"].widget.attrs["placeholder"] = "第十七届"

@@ -199,6 +199,18 @@ class UnitCategory(models.TextChoices):
     OTHER = "other", "其他"
 
 
+def category_rank(prefix: str = ""):
+    """Sort units the way a committee lists them (政府组成部门, 法院, 检察院 …), not by code."""
+    return models.Case(
+        *(
+            models.When(**{f"{prefix}category": value}, then=models.Value(rank))
+            for rank, value in enumerate(UnitCategory.values)
+        ),
+        default=models.Value(len(UnitCategory.values)),
+        output_field=models.IntegerField(),
+    )
+
+
 class Unit(models.Model):
     """A unit whose officials the committee appoints, or whose work it reviews."""
 
@@ -229,7 +241,7 @@ class Unit(models.Model):
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
-        ordering = ["category", "name"]
+        ordering = [category_rank(), "name"]
 
     def __str__(self):
         return self.name
@@ -275,7 +287,7 @@ class Official(models.Model):
     class Meta:
         verbose_name = _("被任命人员")
         verbose_name_plural = _("被任命人员")
-        ordering = ["unit__category", "unit__name", "name"]
+        ordering = [category_rank("unit__"), "unit__name", "name"]
         indexes = [
             models.Index(fields=["name"], name="official_name_idx"),
             models.Index(fields=["status", "in_post_since"], name="official_tenure_idx"),

@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import AuditEvent, Notification, Official, OfficialStatus, Unit
+from .models import AuditEvent, Notification, Official, OfficialStatus, Unit, category_rank
 
 
 def audit_events(*, start=None, end=None, action="", actor="", q=""):
@@ -70,7 +70,7 @@ def officials(
     if tenure_years is not None:
         cutoff = years_before(today or timezone.localdate(), tenure_years)
         rows = rows.filter(in_post_since__lte=cutoff)
-    return rows.order_by("unit__category", "unit__name", "name", "pk")
+    return rows.order_by(category_rank("unit__"), "unit__name", "name", "pk")
 
 
 def official_terms() -> list[str]:
@@ -92,7 +92,7 @@ def units_with_counts():
     """Every unit with the number of its serving officials (one query)."""
     return Unit.objects.annotate(
         serving_count=Count("officials", filter=Q(officials__status=OfficialStatus.SERVING))
-    ).order_by("category", "name")
+    ).order_by(category_rank(), "name")
 
 
 def notifications_of(user):
