@@ -4,18 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('subjects', '0003_roster'),
+        ("subjects", "0003_roster"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='official',
-            options={'ordering': [models.Case(models.When(then=models.Value(0), unit__category='government'), models.When(then=models.Value(1), unit__category='court'), models.When(then=models.Value(2), unit__category='procuratorate'), models.When(then=models.Value(3), unit__category='supervision'), models.When(then=models.Value(4), unit__category='vertical'), models.When(then=models.Value(5), unit__category='township'), models.When(then=models.Value(6), unit__category='other'), default=models.Value(7), output_field=models.IntegerField()), 'unit__name', 'name'], 'verbose_name': '被任命人员', 'verbose_name_plural': '被任命人员'},
+            name="official",
+            options={
+                "ordering": [
+                    models.Case(
+                        models.When(then=models.Value(0), unit__category="government"),
+                        models.When(then=models.Value(1), unit__category="court"),
+                        models.When(then=models.Value(2), unit__category="procuratorate"),
+                        models.When(then=models.Value(3), unit__category="supervision"),
+                        models.When(then=models.Value(4), unit__category="vertical"),
+                        models.When(then=models.Value(5), unit__category="township"),
+                        models.When(then=models.Value(6), unit__category="other"),
+                        default=models.Value(7),
+                        output_field=models.IntegerField(),
+                    ),
+                    "unit__name",
+                    "name",
+                ],
+                "verbose_name": "被任命人员",
+                "verbose_name_plural": "被任命人员",
+            },
         ),
         migrations.AlterModelOptions(
-            name='unit',
-            options={'ordering': [models.Case(models.When(category='government', then=models.Value(0)), models.When(category='court', then=models.Value(1)), models.When(category='procuratorate', then=models.Value(2)), models.When(category='supervision', then=models.Value(3)), models.When(category='vertical', then=models.Value(4)), models.When(category='township', then=models.Value(5)), models.When(category='other', then=models.Value(6)), default=models.Value(7), output_field=models.IntegerField()), 'name'], 'verbose_name': '单位', 'verbose_name_plural': '单位'},
+            name="unit",
+            options={
+                "ordering": [
+                    models.Case(
+                        models.When(category="government", then=models.Value(0)),
+                        models.When(category="court", then=models.Value(1)),
+                        models.When(category="procuratorate", then=models.Value(2)),
+                        models.When(category="supervision", then=models.Value(3)),
+                        models.When(category="vertical", then=models.Value(4)),
+                        models.When(category="township", then=models.Value(5)),
+                        models.When(category="other", then=models.Value(6)),
+                        default=models.Value(7),
+                        output_field=models.IntegerField(),
+                    ),
+                    "name",
+                ],
+                "verbose_name": "单位",
+                "verbose_name_plural": "单位",
+            },
         ),
     ]
