@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -140,6 +142,11 @@ class ReviewRules(models.Model):
         _("会后向党委报告期限（天）"),
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    deputies_vote = models.BooleanField(
+        _("列席代表参加测评"),
+        default=False,
+        help_text=_("勾选后，列席会议的人大代表作为单独的投票群体参加民主测评。"),
     )
     min_group_size = models.PositiveSmallIntegerField(
         _("分组显示结果的最少票数 k"),
@@ -326,3 +333,319 @@ class Subject(models.Model):
     @property
     def is_unit(self) -> bool:
         return self.unit_id is not None
+
+
+# --- 评议会议 -----------------------------------------------------------------------------------
+
+
+class Meeting(models.Model):
+    """The standing-committee session at which the subjects report and are voted on."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="meetings")
+    session_name = models.CharField(
+        _("会议名称"), max_length=100, help_text=_("如“县十八届人大常委会第十二次会议”。")
+    )
+    starts_at = models.DateTimeField(_("会议时间"))
+    place = models.CharField(_("会议地点"), max_length=100)
+    checkin_token = models.CharField(_("签到码"), max_length=64, unique=True)
+    current_subject = models.ForeignKey(
+        "Subject",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("正在述职"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("评议会议")
+        verbose_name_plural = _("评议会议")
+        ordering = ["-starts_at", "-id"]
+
+    def __str__(self):
+        return self.session_name
+
+
+class AgendaItem(models.Model):
+    """The order in which subjects report (现场述职 first, then 书面述职)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("议程")
+        verbose_name_plural = _("议程")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "subject"], name="unique_agenda_subject")
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.subject}"
+
+
+class VoterGroup(models.TextChoices):
+    MEMBER = "member", "常委会组成人员"
+    DEPUTY = "deputy", "列席代表"
+
+
+class Attendance(models.Model):
+    """Someone checked in at the door (by staff, or by scanning the meeting's QR code)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("人员")
+    )
+    group = models.CharField(_("身份"), max_length=10, choices=VoterGroup.choices)
+    checked_in_at = models.DateTimeField(_("签到时间"), auto_now_add=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+
+    class Meta:
+        verbose_name = _("签到")
+        verbose_name_plural = _("签到")
+        ordering = ["checked_in_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="unique_attendance")
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.get_group_display()}"
+
+
+class InquiryStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    CALLED = "called", "正在询问"
+    ANSWERED = "answered", "已答复"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class Inquiry(models.Model):
+    """A member's question (询问) to a 现场述职 subject, and the answer."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="inquiries")
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="inquiries", verbose_name=_("询问对象")
+    )
+    asker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("询问人"),
+    )
+    question = models.TextField(_("询问内容"))
+    answer = models.TextField(_("答复"), blank=True)
+    follow_up_promised = models.BooleanField(_("承诺书面答复"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=InquiryStatus.choices, default=InquiryStatus.QUEUED
+    )
+    queued_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("询问")
+        verbose_name_plural = _("询问")
+        ordering = ["queued_at", "id"]
+
+    def __str__(self):
+        return f"{self.asker} → {self.subject}"
+
+
+# --- 民主测评: polls and secret ballots (RELIABILITY.md A, R1–R6) ---------------------------------
+
+
+class PollState(models.TextChoices):
+    CREATED = "created", "未开始"
+    OPEN = "open", "投票中"
+    CLOSED = "closed", "已结束"
+    PUBLISHED = "published", "已公布"
+
+
+class Choice(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    DISSATISFIED = "dissatisfied", "不满意"
+    UNKNOWN = "unknown", "不了解"
+
+
+class Poll(models.Model):
+    """One 民主测评 of a meeting: a single ballot covering all of its subjects.
+
+    created → open (needs the quorum; freezes the entitled voters and the rules) → closed
+    (ballots sealed) → published. The list of who voted (Participation) is kept apart from
+    the ballots, which point to no one.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="polls")
+    title = models.CharField(_("名称"), max_length=200)
+    state = models.CharField(
+        _("状态"), max_length=10, choices=PollState.choices, default=PollState.CREATED
+    )
+    allow_unknown = models.BooleanField(_("设“不了解”选项"), default=False)
+    rules_snapshot = models.JSONField(_("测评规则"), default=dict, blank=True)
+    entitled_count = models.PositiveIntegerField(_("应参加测评人数"), default=0)
+    opened_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("民主测评")
+        verbose_name_plural = _("民主测评")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class PollSubject(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="items")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("测评对象")
+        verbose_name_plural = _("测评对象")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "subject"], name="unique_poll_subject")
+        ]
+
+    def __str__(self):
+        return str(self.subject)
+
+
+class Voter(models.Model):
+    """Someone entitled to vote in a poll, frozen when the poll opens: a logged-in member or
+    deputy, or an anonymous slip code (stored only as a hash) handed out at random."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="voters")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    group = models.CharField(max_length=10, choices=VoterGroup.choices)
+    code_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("参加测评人员")
+        verbose_name_plural = _("参加测评人员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["poll", "user"], condition=Q(user__isnull=False), name="unique_poll_voter"
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(code_hash__isnull=False),
+                name="voter_has_user_or_code",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.poll_id}:{self.pk}"
+
+
+class Participation(models.Model):
+    """That a voter has voted — never what. Unique per voter, so per (poll, voter) (R1)."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="participations")
+    voter = models.OneToOneField(Voter, on_delete=models.CASCADE, related_name="participation")
+
+    class Meta:
+        verbose_name = _("已投票记录")
+        verbose_name_plural = _("已投票记录")
+
+    def __str__(self):
+        return f"{self.poll_id}:{self.voter_id}"
+
+
+def _random_uuid():
+    return uuid.uuid4()
+
+
+class Ballot(models.Model):
+    """A live electronic ballot while the poll is open (R2: a random id, no voter, no time,
+    no serial number, no address). Moved to SealedBallot in random order at close (R3)."""
+
+    id = models.UUIDField(primary_key=True, default=_random_uuid, editable=False)
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=10, choices=VoterGroup.choices)
+    marks = models.JSONField()  # {poll_subject_id: Choice}
+
+    class Meta:
+        verbose_name = _("选票")
+        verbose_name_plural = _("选票")
+
+    def __str__(self):
+        return "选票"  # never anything that could identify it
+
+
+class SealedBallot(models.Model):
+    """A ballot after close: copied in random order in one transaction, so neither its
+    position nor its `xmin` links it to a participation (R3)."""
+
+    id = models.UUIDField(primary_key=True, default=_random_uuid, editable=False)
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=10, choices=VoterGroup.choices)
+    marks = models.JSONField()
+
+    class Meta:
+        verbose_name = _("封存选票")
+        verbose_name_plural = _("封存选票")
+
+    def __str__(self):
+        return "封存选票"
+
+
+class PaperTally(models.Model):
+    """Paper ballots of one voter group (R6): issued, returned, invalid, blank."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="paper_tallies")
+    group = models.CharField(_("投票群体"), max_length=10, choices=VoterGroup.choices)
+    issued = models.PositiveIntegerField(_("发出票数"), default=0)
+    returned = models.PositiveIntegerField(_("收回票数"), default=0)
+    invalid = models.PositiveIntegerField(_("无效票数"), default=0)
+    blank = models.PositiveIntegerField(_("空白票数"), default=0)
+
+    class Meta:
+        verbose_name = _("纸质票统计")
+        verbose_name_plural = _("纸质票统计")
+        constraints = [models.UniqueConstraint(fields=["poll", "group"], name="unique_paper_tally")]
+
+    def __str__(self):
+        return f"{self.get_group_display()}纸质票"
+
+    @property
+    def valid(self) -> int:
+        return max(self.returned - self.invalid - self.blank, 0)
+
+    @property
+    def void(self) -> bool:
+        """More returned than issued voids the paper count (R6)."""
+        return self.returned > self.issued
+
+
+class PaperCount(models.Model):
+    """Hand-counted marks of one voter group for one subject and one choice."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="paper_counts")
+    group = models.CharField(max_length=10, choices=VoterGroup.choices)
+    item = models.ForeignKey(PollSubject, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=15, choices=Choice.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("纸质票计数")
+        verbose_name_plural = _("纸质票计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["poll", "group", "item", "choice"], name="unique_paper_count"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item_id}:{self.choice}={self.count}"

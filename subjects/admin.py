@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from .models import AuditEvent, Official, PostHistory, Unit, User, UserRole
+from .models import AuditEvent, CompositionMember, Official, PostHistory, Unit, User, UserRole
 
 # The Django admin is for the office's superusers only; everyone else uses the app.
 admin.site.has_permission = lambda request: bool(
@@ -95,3 +95,11 @@ class OfficialAdmin(admin.ModelAdmin):
     list_select_related = ("unit",)
     autocomplete_fields = ("unit", "user")
     inlines = [PostHistoryInline]
+
+
+@admin.register(CompositionMember)
+class CompositionMemberAdmin(admin.ModelAdmin):
+    list_display = ("term", "title", "user", "is_active", "order")
+    list_filter = ("term", "is_active")
+    search_fields = ("user__full_name", "user__username")
+    autocomplete_fields = ("user",)

@@ -7,7 +7,16 @@ from datetime import date
 
 from django.db import transaction
 
-from .models import Gender, Official, OfficialStatus, Unit, UnitCategory, User, UserRole
+from .models import (
+    CompositionMember,
+    Gender,
+    Official,
+    OfficialStatus,
+    Unit,
+    UnitCategory,
+    User,
+    UserRole,
+)
 from .roles import Role
 
 DEMO_PASSWORD = "pingyi-demo-2026"  # noqa: S105  (published demo login)
@@ -326,7 +335,33 @@ def seed_roster() -> None:
         units["县自然资源局"].contacts.add(logins["official"])
 
 
+# The standing committee of the current term: quorum and thresholds count all of them.
+COMPOSITION = (
+    ("council", "常务副主任"),
+    ("member01", "副主任"),
+    ("member02", "副主任"),
+    ("group", "委员"),
+    ("member", "委员"),
+    ("member03", "委员"),
+    ("member04", "委员"),
+    ("member05", "委员"),
+    ("member06", "委员"),
+    ("member07", "委员"),
+    ("member08", "委员"),
+)
+
+
+@transaction.atomic
+def seed_composition(term: str = "第十八届") -> None:
+    users = {u.username: u for u in User.objects.filter(username__in=[c[0] for c in COMPOSITION])}
+    for order, (username, title) in enumerate(COMPOSITION):
+        CompositionMember.objects.update_or_create(
+            user=users[username], term=term, defaults={"title": title, "order": order}
+        )
+
+
 def seed() -> None:
     seed_users()
     seed_members()
     seed_roster()
+    seed_composition()

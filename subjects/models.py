@@ -341,3 +341,32 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class CompositionMember(models.Model):
+    """A member of the standing committee (常委会组成人员) in one term. Quorum and the
+    继续整改 threshold are counted against all of them, not against those present."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="compositions",
+        verbose_name=_("人员"),
+    )
+    term = models.CharField(_("届次"), max_length=20)
+    title = models.CharField(
+        _("职务"), max_length=30, default="委员", help_text=_("主任、副主任、秘书长或委员。")
+    )
+    is_active = models.BooleanField(_("在任"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("常委会组成人员")
+        verbose_name_plural = _("常委会组成人员")
+        ordering = ["term", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "term"], name="unique_composition_member")
+        ]
+
+    def __str__(self):
+        return f"{self.term} {self.title} {self.user}"
