@@ -79,8 +79,8 @@ def create_meeting(*, actor, review, session_name: str, starts_at, place: str) -
         place=place,
         checkin_token=secrets.token_urlsafe(24),
     )
-    subjects = Subject.objects.filter(review=review).order_by("form", "order", "id")
-    # 现场述职 first (the form codes sort that way), then 书面述职.
+    subjects = Subject.objects.filter(review=review).order_by("order", "id")
+    # 现场述职 first, then 书面述职, each in enrolment order.
     onsite = [s for s in subjects if s.form == SubjectForm.ONSITE]
     written = [s for s in subjects if s.form != SubjectForm.ONSITE]
     AgendaItem.objects.bulk_create(

@@ -2,6 +2,7 @@
 what is due from them next. Every object is fetched through a selector that returns only
 their own enrolments; anything else is a 404 (R10)."""
 
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -11,7 +12,7 @@ from subjects.files import serve_private
 from subjects.roles import Role
 
 from .selectors import get_subject_for_official_user, subjects_for_official_user
-from .workflow import ORDER, Phase
+from .workflow import ORDER, Phase, PlanStatus
 
 
 def next_steps(subject) -> list[dict]:
@@ -56,10 +57,6 @@ def official_subject(request, pk):
 @require_GET
 def plan_document(request, pk):
     """The approved 实施方案 of a review the official is enrolled in."""
-    from django.http import Http404
-
-    from .workflow import PlanStatus
-
     subject = get_subject_for_official_user(request.user, pk)
     review = subject.review
     if not review.plan_document or review.plan_status != PlanStatus.APPROVED:

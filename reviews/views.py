@@ -115,6 +115,18 @@ def _refused(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _review_step(request, pk, step, *, success: str, then: str):
+    """A one-button POST step on a review: run the service, report the outcome, go back."""
+    review = _office_review(request, pk)
+    try:
+        step(actor=request.user, review=review)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, success)
+    return redirect(then, pk=review.pk)
+
+
 def _steps(review) -> list[dict]:
     """The five phases for the step indicator, with their dates."""
     current = ORDER.index(review.phase)
@@ -344,14 +356,13 @@ def plan_upload(request, pk):
 @roles_required(Role.OFFICE)
 @require_POST
 def plan_submit(request, pk):
-    review = _office_review(request, pk)
-    try:
-        services.submit_plan(actor=request.user, review=review)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, "实施方案已提交领导小组审批，领导小组成员会收到通知。")
-    return redirect("reviews:plan", pk=review.pk)
+    return _review_step(
+        request,
+        pk,
+        services.submit_plan,
+        success="实施方案已提交领导小组审批，领导小组成员会收到通知。",
+        then="reviews:plan",
+    )
 
 
 @roles_required(Role.COUNCIL)
@@ -692,27 +703,25 @@ def announcement(request, pk):
 @roles_required(Role.OFFICE)
 @require_POST
 def publish(request, pk):
-    review = _office_review(request, pk)
-    try:
-        services.publish_announcement(actor=request.user, review=review)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, "已发布公示，公众无需登录即可查看公示页面。")
-    return redirect("reviews:announcement", pk=review.pk)
+    return _review_step(
+        request,
+        pk,
+        services.publish_announcement,
+        success="已发布公示，公众无需登录即可查看公示页面。",
+        then="reviews:announcement",
+    )
 
 
 @roles_required(Role.OFFICE)
 @require_POST
 def withdraw(request, pk):
-    review = _office_review(request, pk)
-    try:
-        services.withdraw_announcement(actor=request.user, review=review)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, "已撤回公示，公示页面不再对外显示。")
-    return redirect("reviews:announcement", pk=review.pk)
+    return _review_step(
+        request,
+        pk,
+        services.withdraw_announcement,
+        success="已撤回公示，公示页面不再对外显示。",
+        then="reviews:announcement",
+    )
 
 
 # --- 本届评议覆盖情况 -----------------------------------------------------------------------------
