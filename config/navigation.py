@@ -23,6 +23,13 @@ NAV_ITEMS = (
     NavItem("工作台", "reviews:office_home", "speedometer2", frozenset({Role.OFFICE})),
     NavItem("评议活动", "reviews:list", "folder2-open", frozenset({Role.OFFICE})),
     NavItem("待审议事项", "reviews:council_home", "clipboard-check", frozenset({Role.COUNCIL})),
+    NavItem(
+        "评议会议",
+        "reviews:meetings",
+        "easel",
+        frozenset({Role.OFFICE, Role.COUNCIL}),
+        "reviews:meeting",
+    ),
     NavItem("我的工作组", "reviews:group_home", "people", frozenset({Role.GROUP_MEMBER})),
     NavItem(
         "会议与测评", "reviews:member_home", "check2-square", frozenset({Role.COMMITTEE_MEMBER})

@@ -23,6 +23,7 @@ from subjects.roles import Role, has_role
 from . import grading
 from .models import (
     AgendaItem,
+    AssessmentGrade,
     Attendance,
     Ballot,
     Choice,
@@ -53,6 +54,9 @@ register_actions(
         "poll.opened": "开始民主测评",
         "poll.closed": "结束民主测评并封存选票",
         "poll.published": "公布测评结果",
+        "poll.made_public": "向社会公开测评结果",
+        "meeting.agenda_moved": "调整会议议程",
+        "inquiry.called": "询问发言",
         "poll.paper_recorded": "录入纸质票",
         "inquiry.recorded": "记录询问",
     }
@@ -150,6 +154,10 @@ class Quorum:
     def needed(self) -> int:
         return self.total // 2 + 1
 
+    @property
+    def missing(self) -> int:
+        return max(self.needed - self.present, 0)
+
 
 def quorum(meeting: Meeting) -> Quorum:
     members = CompositionMember.objects.filter(term=meeting.review.term, is_active=True)
@@ -174,19 +182,86 @@ def set_current_subject(*, actor, meeting: Meeting, subject: Subject | None) -> 
     return meeting
 
 
+@transaction.atomic
+def move_agenda_item(*, actor, item: AgendaItem, offset: int) -> None:
+    """Move one subject up (-1) or down (+1) in the order of reports. A poll not yet opened
+    follows the agenda; once voting has started the order is fixed."""
+    if Poll.objects.filter(meeting_id=item.meeting_id).exclude(state=PollState.CREATED).exists():
+        raise ValidationError("民主测评已经开始，议程顺序不能再调整。")
+    items = list(AgendaItem.objects.select_for_update().filter(meeting_id=item.meeting_id))
+    index = next(i for i, it in enumerate(items) if it.pk == item.pk)
+    target = index + offset
+    if not 0 <= target < len(items):
+        return
+    items[index], items[target] = items[target], items[index]
+    for order, it in enumerate(items):
+        if it.order != order:
+            it.order = order
+            it.save(update_fields=["order"])
+    positions = {it.subject_id: it.order for it in items}
+    for poll_item in PollSubject.objects.filter(poll__meeting_id=item.meeting_id):
+        if poll_item.order != positions.get(poll_item.subject_id, poll_item.order):
+            poll_item.order = positions[poll_item.subject_id]
+            poll_item.save(update_fields=["order"])
+    record(
+        actor=actor,
+        action="meeting.agenda_moved",
+        target=item.meeting,
+        summary=f"调整议程：{item.subject} 移至第 {target + 1} 位",
+    )
+
+
 # --- 询问 ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def queue_inquiry(*, actor, meeting: Meeting, subject: Subject, question: str) -> Inquiry:
-    """A member queues a question from their phone; the chair calls questions in order."""
+def queue_inquiry(
+    *, actor, meeting: Meeting, subject: Subject, question: str, asker=None
+) -> Inquiry:
+    """A member queues a question from their phone (or staff enter it for `asker`); the
+    chair calls questions in order."""
+    asker = asker or actor
+    if asker != actor and not has_role(actor, Role.OFFICE):
+        raise PermissionDenied
     if subject.review_id != meeting.review_id or subject.form != SubjectForm.ONSITE:
         raise ValidationError("只能向本次会议现场述职的评议对象提出询问。")
     if not question.strip():
         raise ValidationError("请填写询问内容。")
+    if len(question) > 2000:
+        raise ValidationError("询问内容请控制在 2000 字以内。")
     return Inquiry.objects.create(
-        meeting=meeting, subject=subject, asker=actor, question=question.strip()
+        meeting=meeting, subject=subject, asker=asker, question=question.strip()
     )
+
+
+@transaction.atomic
+def call_inquiry(*, actor, inquiry: Inquiry) -> Inquiry:
+    """The chair gives the floor to a queued question."""
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.status != InquiryStatus.QUEUED:
+        raise ValidationError("该询问不在排队中。")
+    inquiry.status = InquiryStatus.CALLED
+    inquiry.save(update_fields=["status"])
+    record(
+        actor=actor,
+        action="inquiry.called",
+        target=inquiry.subject,
+        summary=f"请 {inquiry.asker} 询问 {inquiry.subject}",
+    )
+    return inquiry
+
+
+@transaction.atomic
+def withdraw_inquiry(*, actor, inquiry: Inquiry) -> Inquiry:
+    """The asker withdraws a question that has not been called yet."""
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.asker_id != actor.pk:
+        raise PermissionDenied
+    if inquiry.status != InquiryStatus.QUEUED:
+        raise ValidationError("询问已经开始或已答复，不能撤回。")
+    inquiry.status = InquiryStatus.WITHDRAWN
+    inquiry.save(update_fields=["status"])
+    return inquiry
 
 
 @transaction.atomic
@@ -405,13 +480,47 @@ def close_poll(*, actor, poll: Poll) -> Poll:
 
 @transaction.atomic
 def publish_poll(*, actor, poll: Poll) -> Poll:
+    """Publish the results to the members, and write each subject's grade; a subject graded
+    不满意 is flagged to explain itself to the chairpersons' council (DOMAIN.md)."""
     poll = _lock_poll(poll)
     if poll.state != PollState.CLOSED:
         raise ValidationError("测评结束后才能公布结果。")
     poll.state = PollState.PUBLISHED
     poll.published_at = timezone.now()
     poll.save(update_fields=["state", "published_at"])
-    record(actor=actor, action="poll.published", target=poll, summary=f"公布测评结果：{poll.title}")
+    flagged = []
+    for result in results(poll).items:
+        subject = result.item.subject
+        subject.assessment_grade = result.grade.grade if result.grade else ""
+        subject.explanation_due = subject.assessment_grade == AssessmentGrade.DISSATISFIED
+        subject.save(update_fields=["assessment_grade", "explanation_due"])
+        if subject.explanation_due:
+            flagged.append(subject.display_name)
+    summary = f"公布测评结果：{poll.title}"
+    if flagged:
+        summary += f"；须向主任会议作出说明：{'、'.join(flagged)}"
+    record(actor=actor, action="poll.published", target=poll, summary=summary)
+    return poll
+
+
+@transaction.atomic
+def make_poll_public(*, actor, poll: Poll) -> Poll:
+    """Show the published results on the review's public page (the review itself must be
+    published there already)."""
+    poll = _lock_poll(poll)
+    if poll.state != PollState.PUBLISHED:
+        raise ValidationError("测评结果向常委会组成人员公布后，才能向社会公开。")
+    if poll.meeting.review.published_at is None:
+        raise ValidationError("评议活动尚未在公开页面发布，请先发布评议公告。")
+    if poll.public_at is None:
+        poll.public_at = timezone.now()
+        poll.save(update_fields=["public_at"])
+        record(
+            actor=actor,
+            action="poll.made_public",
+            target=poll,
+            summary=f"向社会公开测评结果：{poll.title}",
+        )
     return poll
 
 

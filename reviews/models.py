@@ -263,6 +263,12 @@ class SubjectForm(models.TextChoices):
     WRITTEN = "written", "书面述职"
 
 
+class AssessmentGrade(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    DISSATISFIED = "dissatisfied", "不满意"
+
+
 class Subject(models.Model):
     """A 评议对象 of one review: an official (述职评议) or a unit (工作评议 / 民主评议).
 
@@ -301,6 +307,13 @@ class Subject(models.Model):
     post = models.CharField(_("职务"), max_length=100, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     enrolled_at = models.DateTimeField(_("确定时间"), auto_now_add=True)
+    # Set when the meeting's 民主测评 is published (reviews.meetings.publish_poll).
+    assessment_grade = models.CharField(
+        _("测评等次"), max_length=15, blank=True, choices=AssessmentGrade.choices
+    )
+    # Graded 不满意: owes an explanation to the chairpersons' council (DOMAIN.md); the
+    # rectification phase records the explanation and clears it.
+    explanation_due = models.BooleanField(_("须向主任会议说明"), default=False)
 
     class Meta:
         verbose_name = _("评议对象")
@@ -494,6 +507,8 @@ class Poll(models.Model):
     opened_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+    # Published to the review's public page (公开), a separate decision of the office.
+    public_at = models.DateTimeField(_("向社会公开时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("民主测评")

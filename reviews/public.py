@@ -7,7 +7,9 @@ from django.views.decorators.http import require_GET
 
 from subjects.access import public
 
-from .models import Review, Subject
+from . import meetings
+from .charts import chart_rows
+from .models import Poll, Review, Subject
 
 
 @public
@@ -29,8 +31,14 @@ def review(request, pk):
         .order_by("form", "order", "id")
     )
     dimensions = review.dimensions.all()
+    polls = [
+        {"poll": poll, "rows": chart_rows(meetings.results(poll))}
+        for poll in Poll.objects.filter(meeting__review=review, public_at__isnull=False)
+        .select_related("meeting")
+        .order_by("public_at")
+    ]
     return render(
         request,
         "reviews/public_review.html",
-        {"review": review, "subjects": subjects, "dimensions": dimensions},
+        {"review": review, "subjects": subjects, "dimensions": dimensions, "polls": polls},
     )

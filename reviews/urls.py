@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import portal, public, views
+from .urls_meeting import urlpatterns as meeting_urlpatterns
 from .urls_office import urlpatterns as office_urlpatterns
 
 app_name = "reviews"
@@ -19,4 +20,6 @@ urlpatterns = [
     path("public/reviews/<int:pk>/", public.review, name="public_review"),
     # Office staff, the leading group and working groups.
     *office_urlpatterns,
+    # The review meeting, 询问 and the secret ballot.
+    *meeting_urlpatterns,
 ]

@@ -42,6 +42,7 @@ from .forms import (
     active_users,
     errors_into_form,
 )
+from .meeting_selectors import attendee_meetings
 from .models import ReviewKind, SubjectForm, WorkingGroup
 from .selectors import (
     enrolment_candidates,
@@ -99,7 +100,9 @@ def group_home(request):
 @roles_required(Role.COMMITTEE_MEMBER)
 @require_GET
 def member_home(request):
-    return render(request, "reviews/home_member.html")
+    return render(
+        request, "reviews/home_member.html", {"meetings": attendee_meetings(request.user)}
+    )
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -261,6 +264,7 @@ def review_detail(request, pk):
             "dimensions": list(review.dimensions.all()),
             "plan_decided_by": review.plan_decided_by if review.plan_decided_by_id else None,
             "public_url": reverse("reviews:public_review", args=[review.pk]),
+            "meetings": list(review.meetings.order_by("-starts_at", "-id")),
         },
     )
 

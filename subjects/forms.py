@@ -1,11 +1,13 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
 from .audit import ACTION_LABELS
-from .models import Official, OfficialStatus, Unit, UnitCategory, category_rank
+from .composition import ORDER_MAX, TITLES
+from .models import Official, OfficialStatus, Unit, UnitCategory, User, category_rank
 from .widgets import FastSelect, bootstrap
 
 
@@ -198,3 +200,104 @@ class RosterImportForm(forms.Form):
         if upload.size > limit * 1024 * 1024:
             raise forms.ValidationError(f"文件超过 {limit} MB，请拆分后分批导入。")
         return upload
+
+
+# --- The standing committee's composition (常委会组成人员) -----------------------------------
+
+
+def errors_into_form(form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: field errors on their fields, the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def user_label(user) -> str:
+    extra = user.organization or user.position
+    return f"{user.full_name or user.username}（{extra}）" if extra else str(user)
+
+
+def active_users():
+    return User.objects.filter(is_active=True).order_by("full_name", "username")
+
+
+ORDER_FIELD_MESSAGES = {
+    "invalid": "排序请填写整数。",
+    "min_value": "排序不能小于 0。",
+    "max_value": f"排序不能大于 {ORDER_MAX}。",
+}
+
+
+class CompositionTermForm(forms.Form):
+    term = forms.ChoiceField(label="届次", required=False, widget=FastSelect)
+
+    def __init__(self, *args, terms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["term"].choices = [(t, t) for t in terms]
+        bootstrap(self)
+
+
+class CompositionAddForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label="人员",
+        queryset=User.objects.none(),
+        empty_label="请选择人员",
+        widget=FastSelect,
+        error_messages={
+            "required": "请选择人员。",
+            "invalid_choice": "所选人员不存在或账号已停用。",
+        },
+        help_text="从已启用的账号中选择；还没有账号的人员请先由管理员开通账号。",
+    )
+    term = forms.CharField(
+        label="届次",
+        max_length=20,
+        error_messages={"required": "请填写届次，如“第十八届”。"},
+    )
+    title = forms.ChoiceField(
+        label="职务",
+        choices=[(t, t) for t in TITLES],
+        initial="委员",
+        widget=FastSelect,
+        error_messages={"invalid_choice": "请选择主任、副主任、秘书长或委员。"},
+    )
+    order = forms.IntegerField(
+        label="排序",
+        required=False,
+        min_value=0,
+        max_value=ORDER_MAX,
+        error_messages=ORDER_FIELD_MESSAGES,
+        help_text="数字小的排在前面；留空则排在本届最后。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = active_users()
+        self.fields["user"].label_from_instance = user_label
+        self.fields["term"].widget.attrs["placeholder"] = "第十八届"
+
+    def clean_term(self):
+        return self.cleaned_data["term"].strip()
+
+
+class CompositionEditForm(forms.Form):
+    title = forms.ChoiceField(
+        label="职务",
+        choices=[(t, t) for t in TITLES],
+        widget=FastSelect,
+        error_messages={"invalid_choice": "请选择主任、副主任、秘书长或委员。"},
+    )
+    order = forms.IntegerField(
+        label="排序",
+        min_value=0,
+        max_value=ORDER_MAX,
+        error_messages={**ORDER_FIELD_MESSAGES, "required": "请填写排序。"},
+        help_text="数字小的排在前面。",
+    )
+    is_active = forms.BooleanField(
+        label="在任",
+        required=False,
+        help_text="离任的人员取消勾选即可，记录仍保留；离任后不再计入会议的法定人数和表决基数。",
+    )

@@ -18,6 +18,9 @@ urlpatterns = [
     path("roster/units/", views.roster_units, name="roster_units"),
     path("roster/units/new/", views.roster_unit_new, name="roster_unit_new"),
     path("roster/units/<int:pk>/edit/", views.roster_unit_edit, name="roster_unit_edit"),
+    path("roster/composition/", views.composition, name="composition"),
+    path("roster/composition/new/", views.composition_add, name="composition_add"),
+    path("roster/composition/<int:pk>/edit/", views.composition_edit, name="composition_edit"),
     path("roster/import/", views.roster_import, name="roster_import"),
     path(
         "roster/import/template.xlsx",

@@ -3,13 +3,14 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -17,17 +18,22 @@ from config.celery import app as celery_app
 
 from .access import authenticated, public, roles_required
 from .audit import record
+from .composition import add_member, composition_terms, members_of, update_member
 from .exports import XLSX_TYPE, export_officials, import_template
 from .forms import (
     AuditFilterForm,
+    CompositionAddForm,
+    CompositionEditForm,
+    CompositionTermForm,
     LoginForm,
     OfficialFilterForm,
     OfficialForm,
     RosterImportForm,
     UnitForm,
+    errors_into_form,
 )
 from .imports import ImportFileError, ImportRejected, import_roster
-from .models import Official, ServiceHeartbeat, Unit
+from .models import CompositionMember, Official, ServiceHeartbeat, Unit
 from .roles import Role
 from .security import security_event
 from .selectors import (
@@ -302,3 +308,67 @@ def notifications_read_all(request):
     count = mark_notifications_read(user=request.user)
     messages.success(request, f"已将 {count} 条通知标为已读。" if count else "没有未读的通知。")
     return redirect("notifications")
+
+
+# --- The standing committee's composition (常委会组成人员) -----------------------------------
+
+
+def _composition_url(term: str) -> str:
+    return f"{reverse('composition')}?{urlencode({'term': term})}"
+
+
+@roles_required(Role.OFFICE)
+@require_GET
+def composition(request):
+    terms = composition_terms()
+    term = request.GET.get("term", "")
+    if term not in terms:
+        term = terms[0] if terms else ""
+    members = members_of(term) if term else []
+    active_count = sum(1 for member in members if member.is_active)
+    return render(
+        request,
+        "subjects/composition.html",
+        {
+            "form": CompositionTermForm({"term": term}, terms=terms),
+            "term": term,
+            "members": members,
+            "active_count": active_count,
+            "majority": active_count // 2 + 1,
+        },
+    )
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET", "POST"])
+def composition_add(request):
+    terms = composition_terms()
+    term = request.GET.get("term", "")
+    initial = {"term": term if term in terms else (terms[0] if terms else "")}
+    form = CompositionAddForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = add_member(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            errors_into_form(form, error)
+        else:
+            messages.success(request, f"已将 {member.user} 列为{member.term}常委会组成人员。")
+            return redirect(_composition_url(member.term))
+    return render(request, "subjects/composition_form.html", {"form": form, "member": None})
+
+
+@roles_required(Role.OFFICE)
+@require_http_methods(["GET", "POST"])
+def composition_edit(request, pk):
+    member = get_object_or_404(CompositionMember.objects.select_related("user"), pk=pk)
+    initial = {"title": member.title, "order": member.order, "is_active": member.is_active}
+    form = CompositionEditForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_member(actor=request.user, member=member, **form.cleaned_data)
+        except ValidationError as error:
+            errors_into_form(form, error)
+        else:
+            messages.success(request, f"已保存 {member.user} 的修改。")
+            return redirect(_composition_url(member.term))
+    return render(request, "subjects/composition_form.html", {"form": form, "member": member})

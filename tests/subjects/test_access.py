@@ -8,7 +8,14 @@ from subjects.models import AuditEvent
 from tests.urlwalk import walk
 
 # Every page an anonymous visitor may open. Anything else must send them to the login page.
-PUBLIC_URL_NAMES = {"login", "healthz", "public_index", "public_review"}
+PUBLIC_URL_NAMES = {
+    "login",
+    "healthz",
+    "public_index",
+    "public_review",
+    "vote_with_code",
+    "vote_code_done",
+}
 
 
 def test_every_view_declares_an_access_policy():
