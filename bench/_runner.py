@@ -261,8 +261,10 @@ def gunicorn_server(
     workers: int = 4,
     ready_path: str = "/__bench__/ready",
     start_timeout: float = 60,
+    config_file: str | None = None,
 ) -> Iterator[str]:
-    """Run gunicorn (sync workers) on a free loopback port; yield its base URL.
+    """Run gunicorn on a free loopback port; yield its base URL. Sync workers, or with
+    `config_file` (e.g. config/gunicorn.conf.py) the worker class and threads it sets.
 
     ready_path is requested until a worker answers; choose a path that has no side effects
     (any status, even 404, counts as an answer).
@@ -272,11 +274,12 @@ def gunicorn_server(
         PYTHON, "-m", "gunicorn", app_module,
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers),
-        "--worker-class", "sync",
         "--graceful-timeout", "5",
         "--log-level", "warning",
     ]  # fmt: skip
-    log(f"starting gunicorn {app_module} on port {port} ({workers} workers)")
+    cmd += ["--config", config_file] if config_file else ["--worker-class", "sync"]
+    kind = f"config {config_file}" if config_file else "sync"
+    log(f"starting gunicorn {app_module} on port {port} ({workers} workers, {kind})")
     proc = subprocess.Popen(
         cmd,
         cwd=REPO_ROOT,

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from subjects.notifications import unread_count
 from subjects.roles import Role, roles_of
@@ -32,7 +33,10 @@ NAV_ITEMS = (
     ),
     NavItem("我的工作组", "reviews:group_home", "people", frozenset({Role.GROUP_MEMBER})),
     NavItem(
-        "会议与测评", "reviews:member_home", "check2-square", frozenset({Role.COMMITTEE_MEMBER})
+        "会议与测评",
+        "reviews:member_home",
+        "check2-square",
+        frozenset({Role.COMMITTEE_MEMBER, Role.DEPUTY}),
     ),
     NavItem("我的评议", "reviews:official_home", "person-badge", frozenset({Role.OFFICIAL})),
     NavItem("我的问卷", "surveys:deputy_home", "ui-checks", frozenset({Role.DEPUTY})),
@@ -47,7 +51,8 @@ def navigation(request):
     held = roles_of(user)
     common = {"organ_name": settings.PINGYI_ORGAN_NAME}
     if getattr(user, "is_authenticated", False):
-        common["unread_notifications"] = unread_count(user)  # one COUNT query
+        # One COUNT query, only on pages that show the bell (not the ballot or projector).
+        common["unread_notifications"] = SimpleLazyObject(lambda: unread_count(user))
     if not held:
         return {**common, "nav_items": []}
     match = getattr(request, "resolver_match", None)

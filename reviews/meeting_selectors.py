@@ -13,7 +13,7 @@ from django.http import Http404
 from subjects.models import CompositionMember
 from subjects.roles import Role, has_role
 
-from .models import Meeting, Poll, PollState, Voter
+from .models import Attendance, Meeting, Poll, PollState, Voter
 from .workflow import Phase
 
 
@@ -50,11 +50,15 @@ def _terms_of(user) -> list[str]:
 
 
 def meetings_for_attendee(user) -> QuerySet[Meeting]:
-    """Meetings a member or deputy takes part in: those of reviews of their term (members)
-    or any review (deputies), while the review is at its meeting or later."""
+    """Meetings a member or deputy takes part in, once the review is at its meeting or later:
+    those of reviews of their term (members); for deputies, those admitting deputies."""
     scope = Q(review__term__in=_terms_of(user))
     if has_role(user, Role.DEPUTY):
-        scope |= Q(pk__isnull=False)
+        # 列席代表: meetings of reviews that admit deputies to the vote, and any meeting
+        # they were checked in at.
+        scope |= Q(review__rules__deputies_vote=True) | Q(
+            pk__in=Attendance.objects.filter(user=user).values("meeting_id")
+        )
     return (
         Meeting.objects.filter(scope)
         .exclude(review__phase__in=[Phase.PREPARE, Phase.INVESTIGATE])

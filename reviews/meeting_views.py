@@ -375,13 +375,16 @@ def inquiry_call(request, pk, inquiry_pk):
 def inquiry_answer(request, pk, inquiry_pk):
     meeting, inquiry = _staff_inquiry(request, pk, inquiry_pk)
     form = AnswerForm(request.POST)
-    if form.is_valid():
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errs in form.errors.values() for e in errs])
         meetings.record_inquiry(actor=request.user, inquiry=inquiry, **form.cleaned_data)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
         messages.success(
             request, f"已记录 {inquiry.asker.full_name or inquiry.asker} 的询问及答复。"
         )
-    else:
-        _refused(request, ValidationError([e for errs in form.errors.values() for e in errs]))
     return redirect(reverse("reviews:inquiries", args=[meeting.pk]) + f"#inquiry-{inquiry.pk}")
 
 
@@ -475,6 +478,8 @@ def set_current(request, pk):
     meeting = get_meeting_for_staff(request.user, pk)
     subject_id = request.POST.get("subject") or None
     subject = None
+    if subject_id and not subject_id.isdigit():
+        raise Http404
     if subject_id:
         item = AgendaItem.objects.filter(meeting=meeting, subject_id=subject_id).select_related(
             "subject"
@@ -630,25 +635,39 @@ def _ballot(request, poll: Poll, voter, *, code: str = "", done_url: str):
         return render(request, "reviews/meeting/ballot_closed.html", base)
     if voter is None:
         return render(request, "reviews/meeting/ballot_not_entitled.html", base)
-    if meetings.has_voted(poll, voter):
+    marking = request.method == "POST" and "item-marks" in request.POST
+    action = request.POST.get("action", "review")
+    if marking and action == "submit":
+        # The moment a room votes at once, so the lean path: the service checks the marks
+        # against the poll, and the participation's unique voter decides repeats (R1).
+        marks = {
+            key.removeprefix("item-"): value
+            for key, value in request.POST.items()
+            if key.startswith("item-") and key != "item-marks"
+        }
+        try:
+            meetings.cast_ballot(poll=poll, voter=voter, marks=marks)
+        except meetings.AlreadyVoted:
+            return render(request, "reviews/meeting/ballot_voted.html", base)
+        except ValidationError:
+            poll.refresh_from_db(fields=["state"])
+            if poll.state != PollState.OPEN:  # closed while the voter was marking
+                return render(request, "reviews/meeting/ballot_closed.html", base)
+            # Otherwise a subject left out: the form below names it.
+        else:
+            return redirect(done_url)
+    elif meetings.has_voted(poll, voter):
         return render(request, "reviews/meeting/ballot_voted.html", base)
     items = _ballot_items(poll)
-    marking = request.method == "POST" and "item-marks" in request.POST
     form = BallotForm(
         request.POST if marking else None, items=items, allow_unknown=poll.allow_unknown
     )
-    action = request.POST.get("action", "review")
-    if marking and action != "edit" and form.is_valid():
-        if action != "submit":
-            return render(request, "reviews/meeting/ballot_review.html", {**base, "form": form})
-        try:
-            meetings.cast_ballot(poll=poll, voter=voter, marks=form.marks())
-        except meetings.AlreadyVoted:
-            return render(request, "reviews/meeting/ballot_voted.html", base)
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
-            return redirect(done_url)
+    if marking and action == "review" and form.is_valid():
+        return render(request, "reviews/meeting/ballot_review.html", {**base, "form": form})
+    if marking and action == "submit" and form.is_valid():
+        # Every subject marked, yet refused: the poll changed under the voter (closed, or a
+        # mark outside the allowed options).
+        form.add_error(None, "选票未能提交：测评状态已变化或选项无效，请刷新页面后重试。")
     return render(
         request,
         "reviews/meeting/ballot.html",
@@ -660,8 +679,13 @@ def _ballot(request, poll: Poll, voter, *, code: str = "", done_url: str):
 @require_http_methods(["GET", "POST"])
 @never_cache
 def ballot(request, pk):
-    poll = get_poll_for_attendee(request.user, pk)
-    voter = meetings.voter_for_user(poll, request.user)
+    # The hot path of a room voting at once: a frozen voter of the poll needs no scope
+    # check beyond being on its list; anyone else goes through the fetcher (404 or the
+    # "not on the list" page).
+    voter = (
+        Voter.objects.select_related("poll__meeting").filter(poll_id=pk, user=request.user).first()
+    )
+    poll = voter.poll if voter else get_poll_for_attendee(request.user, pk)
     return _ballot(request, poll, voter, done_url=reverse("reviews:ballot_done", args=[poll.pk]))
 
 

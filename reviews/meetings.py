@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from subjects.audit import record, register_actions
@@ -274,6 +274,8 @@ def record_inquiry(
     status: str = InquiryStatus.ANSWERED,
 ) -> Inquiry:
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.status == InquiryStatus.WITHDRAWN:
+        raise ValidationError("该询问已由询问人撤回，不能记录答复。")
     inquiry.answer = answer.strip()
     inquiry.follow_up_promised = follow_up_promised
     inquiry.status = status
@@ -383,15 +385,22 @@ def open_poll(*, actor, poll: Poll) -> Poll:
     return poll
 
 
+# Advisory-lock namespace of polls: casting holds the poll's lock shared, closing holds it
+# exclusively, so a close waits for the casts in flight and every later cast sees it closed.
+# An advisory lock lives in the lock manager's memory; a row lock (FOR SHARE) taken by many
+# concurrent transactions would write a MultiXact onto the poll's row for every ballot.
+POLL_LOCK_NAMESPACE = 7107
+
+
 def _share_lock(poll_id: int) -> tuple[str, bool]:
-    """The poll's state and 不了解 option under a shared row lock: casts run side by side, but
-    closing (which takes the row exclusively) waits for casts in flight and is seen by casts
-    after it."""
+    """The poll's state and 不了解 option, read under the poll's shared lock (see above)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT state, allow_unknown FROM reviews_poll WHERE id = %s FOR SHARE", [poll_id]
+                "SELECT pg_advisory_xact_lock_shared(%s, %s)", [POLL_LOCK_NAMESPACE, poll_id]
             )
+            # A new statement, so a new snapshot: a close committed while we waited is seen.
+            cursor.execute("SELECT state, allow_unknown FROM reviews_poll WHERE id = %s", [poll_id])
             row = cursor.fetchone()
     else:
         row = Poll.objects.filter(pk=poll_id).values_list("state", "allow_unknown").first()
@@ -400,8 +409,17 @@ def _share_lock(poll_id: int) -> tuple[str, bool]:
     return row[0], bool(row[1])
 
 
-def _valid_marks(poll: Poll, marks: dict, allow_unknown: bool) -> dict[str, str]:
-    items = list(PollSubject.objects.filter(poll=poll).values_list("pk", flat=True))
+def _exclusive_lock(poll_id: int) -> None:
+    """Wait for the casts in flight and keep new ones out until the transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [POLL_LOCK_NAMESPACE, poll_id])
+
+
+def _valid_marks(poll: Poll, marks: dict, allow_unknown: bool, item_ids=None) -> dict[str, str]:
+    items = item_ids
+    if items is None:
+        items = list(PollSubject.objects.filter(poll=poll).values_list("pk", flat=True))
     allowed = {Choice.SATISFIED, Choice.BASIC, Choice.DISSATISFIED}
     if allow_unknown:
         allowed.add(Choice.UNKNOWN)
@@ -422,20 +440,30 @@ def voter_for_code(poll: Poll, code: str) -> Voter | None:
     return Voter.objects.filter(poll=poll, code_hash=hash_code(code)).first()
 
 
-def cast_ballot(*, poll: Poll, voter: Voter, marks: dict) -> None:
-    """Record one voter's ballot, exactly once (R1). Raises AlreadyVoted on a second try."""
+def _participate(poll_id: int, voter_id: int) -> bool:
+    """Insert the voter's participation; False when there is one already. One statement,
+    no savepoint: the unique voter column decides between concurrent attempts (R1)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO reviews_participation (poll_id, voter_id) VALUES (%s, %s) "
+            "ON CONFLICT (voter_id) DO NOTHING RETURNING id",
+            [poll_id, voter_id],
+        )
+        return cursor.fetchone() is not None
+
+
+def cast_ballot(*, poll: Poll, voter: Voter, marks: dict, item_ids=None) -> None:
+    """Record one voter's ballot, exactly once (R1). Raises AlreadyVoted on a second try.
+    `item_ids`: the poll's subject ids when the caller has loaded them already."""
     if voter.poll_id != poll.pk:
         raise PermissionDenied("该投票人不属于本次测评。")
     with transaction.atomic():
         state, allow_unknown = _share_lock(poll.pk)
         if state != PollState.OPEN:
             raise ValidationError("测评未在进行中，不能投票。")
-        cleaned = _valid_marks(poll, marks, allow_unknown)
-        try:
-            with transaction.atomic():
-                Participation.objects.create(poll_id=poll.pk, voter_id=voter.pk)
-        except IntegrityError:
-            raise AlreadyVoted from None
+        cleaned = _valid_marks(poll, marks, allow_unknown, item_ids)
+        if not _participate(poll.pk, voter.pk):
+            raise AlreadyVoted
         Ballot.objects.create(poll_id=poll.pk, group=voter.group, marks=cleaned)
 
 
@@ -457,6 +485,7 @@ def turnout(poll: Poll) -> Turnout:
 
 @transaction.atomic
 def close_poll(*, actor, poll: Poll) -> Poll:
+    _exclusive_lock(poll.pk)
     poll = _lock_poll(poll)
     if poll.state != PollState.OPEN:
         raise ValidationError("只有进行中的测评可以结束。")

@@ -97,7 +97,7 @@ def group_home(request):
     )
 
 
-@roles_required(Role.COMMITTEE_MEMBER)
+@roles_required(Role.COMMITTEE_MEMBER, Role.DEPUTY)
 @require_GET
 def member_home(request):
     return render(

@@ -197,6 +197,64 @@ def test_two_members_voting_at_once_both_count(requires_postgres, office_clerk):
     assert Ballot.objects.filter(poll=s.poll).count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_closing_waits_for_a_ballot_in_flight_and_seals_it(
+    requires_postgres, office_clerk, monkeypatch
+):
+    """A cast that holds the poll's shared lock when the chair closes: the close waits, the
+    ballot is sealed with the others, and a cast after the close is refused (R1, R3)."""
+    s = build(office_clerk)
+    voter = meetings.voter_for_user(s.poll, s.members[0])
+    inside, release = threading.Event(), threading.Event()
+    checked = meetings._valid_marks
+
+    def slow_check(*args, **kwargs):  # runs while the cast holds the poll's shared lock
+        inside.set()
+        assert release.wait(timeout=30)
+        return checked(*args, **kwargs)
+
+    monkeypatch.setattr(meetings, "_valid_marks", slow_check)
+    closed = threading.Event()
+    failures: list[BaseException] = []
+
+    def cast():
+        try:
+            meetings.cast_ballot(poll=s.poll, voter=voter, marks=marks(s.poll))
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    def close():
+        try:
+            meetings.close_poll(actor=office_clerk, poll=s.poll)
+            closed.set()
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    casting = threading.Thread(target=cast)
+    casting.start()
+    assert inside.wait(timeout=30)
+    closing = threading.Thread(target=close)
+    closing.start()
+    assert not closed.wait(timeout=1), "the close did not wait for the ballot in flight"
+    release.set()
+    casting.join(timeout=30)
+    closing.join(timeout=30)
+    assert failures == []
+    assert closed.is_set()
+    assert Participation.objects.filter(poll=s.poll).count() == 1
+    assert Ballot.objects.filter(poll=s.poll).count() == 0
+    assert SealedBallot.objects.filter(poll=s.poll).count() == 1
+    monkeypatch.setattr(meetings, "_valid_marks", checked)
+    late = meetings.voter_for_user(s.poll, s.members[1])
+    with pytest.raises(ValidationError):
+        meetings.cast_ballot(poll=s.poll, voter=late, marks=marks(s.poll))
+    assert Participation.objects.filter(poll=s.poll).count() == 1
+
+
 # --- R2: the ballot row points to no one -----------------------------------------------------
 
 FORBIDDEN_NAME_PARTS = ("user", "voter", "ip", "session", "time", "created")
