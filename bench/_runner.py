@@ -370,6 +370,31 @@ def parse_wrk(output: str) -> dict:
     return result
 
 
+def wrk_output(
+    url: str,
+    connections: int = CONNECTIONS,
+    duration: float = DURATION,
+    script: str | None = None,
+    threads: int = 2,
+    headers: Mapping[str, str] | None = None,
+    script_args: Sequence[str] = (),
+) -> str:
+    """Run wrk against url and return what it printed (for scripts that print their own
+    lines besides wrk's). headers are sent with every request (wrk -H); script_args follow
+    `--` and reach the Lua script's init()."""
+    cmd = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration:g}s"]
+    cmd += ["--latency", "--timeout", "10s"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    if script:
+        cmd += ["-s", str(script)]
+    cmd.append(url)
+    if script_args:
+        cmd += ["--", *script_args]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=duration + 30)
+    return result.stdout
+
+
 def run_wrk(
     url: str,
     connections: int = CONNECTIONS,
@@ -382,16 +407,7 @@ def run_wrk(
 
     headers are sent with every request (wrk -H), e.g. {"Cookie": "sessionid=..."}.
     """
-    cmd = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration:g}s"]
-    cmd += ["--latency", "--timeout", "10s"]
-    for name, value in (headers or {}).items():
-        cmd += ["-H", f"{name}: {value}"]
-    if script:
-        cmd += ["-s", str(script)]
-    result = subprocess.run(
-        [*cmd, url], capture_output=True, text=True, check=True, timeout=duration + 30
-    )
-    return parse_wrk(result.stdout)
+    return parse_wrk(wrk_output(url, connections, duration, script, threads, headers))
 
 
 # --- measurement ---------------------------------------------------------------------------

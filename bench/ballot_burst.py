@@ -69,6 +69,7 @@ from bench._runner import (
     parse_wrk,
     print_table,
     time_limit,
+    wrk_output,
 )
 
 BURST_VOTERS = 200
@@ -618,12 +619,13 @@ def run_ballot_wrk(
     script_file = keys_file.with_name(f"ballots_{first}.lua")
     script_file.write_text(script, encoding="utf-8")
     threads = min(2, CONNECTIONS)
-    cmd = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{duration:g}s", "--latency"]
-    cmd += ["--timeout", "10s", "-s", str(script_file), base_url + burst.ballot_path]
-    cmd += ["--", str(threads)]
-    output = subprocess.run(
-        cmd, capture_output=True, text=True, check=True, timeout=duration + 30
-    ).stdout
+    output = wrk_output(
+        base_url + burst.ballot_path,
+        duration=duration,
+        script=str(script_file),
+        threads=threads,
+        script_args=[str(threads)],
+    )
     result = parse_wrk(output)
     match = _BALLOTS_LINE.search(output)
     if match is None:

@@ -3,7 +3,6 @@ every change is made by a service in `reviews.services`."""
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 
 from subjects.models import UnitCategory, User
 from subjects.roles import Role
@@ -30,10 +29,6 @@ def date_widget():
 def user_label(user) -> str:
     extra = user.position or user.organization
     return f"{user.full_name or user.username}（{extra}）" if extra else str(user)
-
-
-def active_users():
-    return User.objects.filter(is_active=True).order_by("full_name", "username")
 
 
 def group_eligible_users():
@@ -412,12 +407,3 @@ class CoverageForm(forms.Form):
     def __init__(self, *args, terms=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["term"].choices = [(t, t) for t in terms]
-
-
-def errors_into_form(form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: field errors on their fields, the rest on top."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

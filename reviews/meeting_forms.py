@@ -140,9 +140,6 @@ class BallotForm(forms.Form):
             )
         return cleaned
 
-    def marks(self) -> dict[str, str]:
-        return {str(item.pk): self.cleaned_data[f"item-{item.pk}"] for item in self.items}
-
     def rows(self):
         """(item, bound field, chosen label) for the ballot and the summary."""
         labels = dict(self.fields[f"item-{self.items[0].pk}"].choices) if self.items else {}

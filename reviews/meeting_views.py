@@ -23,7 +23,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from subjects.access import authenticated, public, roles_required
-from subjects.models import CompositionMember, User
+from subjects.exports import XLSX_TYPE
+from subjects.forms import errors_into_form, report_refusal
+from subjects.models import User
 from subjects.roles import Role, has_role
 from subjects.security import client_ip, security_event
 from subjects.widgets import bootstrap
@@ -31,7 +33,6 @@ from subjects.widgets import bootstrap
 from . import meetings
 from .charts import chart_rows
 from .exports import poll_results_workbook
-from .forms import errors_into_form
 from .meeting_forms import (
     AnswerForm,
     BallotForm,
@@ -74,11 +75,6 @@ ATTENDEES = (Role.COMMITTEE_MEMBER, Role.COUNCIL, Role.DEPUTY)
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _refused(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _absolute(request, path: str) -> str:
@@ -134,10 +130,7 @@ def meeting_create(request, pk):
             )
             return redirect("reviews:meeting", pk=meeting.pk)
     else:
-        count = review.meetings.count()
-        form = MeetingForm(
-            initial={"session_name": "" if count else "", "place": "县人大常委会机关会议室"}
-        )
+        form = MeetingForm(initial={"place": "县人大常委会机关会议室"})
     return render(request, "reviews/meeting/form.html", {"review": review, "form": bootstrap(form)})
 
 
@@ -183,7 +176,7 @@ def agenda_move(request, pk, item_pk):
     try:
         meetings.move_agenda_item(actor=request.user, item=item, offset=offset)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     return redirect(reverse("reviews:meeting", args=[meeting.pk]) + "#agenda")
 
 
@@ -192,15 +185,8 @@ def agenda_move(request, pk, item_pk):
 
 def _attendee_candidates(meeting: Meeting):
     """Composition members of the review's term, then deputies; with who has checked in."""
-    members = list(
-        CompositionMember.objects.filter(term=meeting.review.term, is_active=True)
-        .select_related("user")
-        .order_by("order", "id")
-    )
-    checked = {
-        a.user_id: a
-        for a in Attendance.objects.filter(meeting=meeting).select_related("checked_in_by")
-    }
+    members = meetings.composition_of(meeting.review)
+    checked = set(Attendance.objects.filter(meeting=meeting).values_list("user_id", flat=True))
     member_ids = {m.user_id for m in members}
     deputies = []
     if meeting.review.rules.deputies_vote:
@@ -241,7 +227,10 @@ def checkin_desk(request, pk):
             "members": members,
             "deputies": deputies,
             "checked": checked,
-            "quorum": meetings.quorum(meeting),
+            # The same count as meetings.quorum(), from the rows already loaded.
+            "quorum": meetings.Quorum(
+                present=sum(1 for m in members if m.user_id in checked), total=len(members)
+            ),
             "form": bootstrap(form),
             "self_url": self_url,
             "self_qr": qr_data_uri(self_url),
@@ -258,7 +247,7 @@ def checkin_person(request, pk, user_pk):
     try:
         meetings.check_in(actor=request.user, meeting=meeting, user=person)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     else:
         messages.success(request, f"{person.full_name or person.username} 已签到。")
     return redirect("reviews:checkin_desk", pk=meeting.pk)
@@ -291,13 +280,24 @@ def self_checkin(request, pk, token):
 # --- 询问 -------------------------------------------------------------------------------------
 
 
-def _composition_users(meeting: Meeting):
-    return [
-        m.user
-        for m in CompositionMember.objects.filter(term=meeting.review.term, is_active=True)
-        .select_related("user")
-        .order_by("order", "id")
-    ]
+def _queued(request, meeting: Meeting, form: InquiryForm) -> bool:
+    """Queue the question a POST of `form` carries (asked by the user, or by the member the
+    office chose); a refusal goes onto the form with what was typed."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        meetings.queue_inquiry(
+            actor=request.user,
+            meeting=meeting,
+            subject=data["subject"],
+            question=data["question"],
+            asker=data.get("asker"),
+        )
+    except ValidationError as error:
+        errors_into_form(form, error)
+        return False
+    return True
 
 
 @roles_required(*STAFF)
@@ -305,29 +305,17 @@ def _composition_users(meeting: Meeting):
 def inquiries(request, pk):
     meeting = get_meeting_for_staff(request.user, pk)
     onsite = _onsite_subjects(meeting)
-    can_enter = has_role(request.user, Role.OFFICE)
     form = None
-    if can_enter:
+    if has_role(request.user, Role.OFFICE):  # the chair sees the list; the office enters
         form = InquiryForm(
             request.POST or None,
             subjects=onsite,
-            askers=_composition_users(meeting),
+            askers=[m.user for m in meetings.composition_of(meeting.review)],
             initial={"subject": meeting.current_subject_id},
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                meetings.queue_inquiry(
-                    actor=request.user,
-                    meeting=meeting,
-                    subject=form.cleaned_data["subject"],
-                    question=form.cleaned_data["question"],
-                    asker=form.cleaned_data["asker"],
-                )
-            except ValidationError as error:
-                errors_into_form(form, error)
-            else:
-                messages.success(request, "已登记询问。")
-                return redirect("reviews:inquiries", pk=meeting.pk)
+        if _queued(request, meeting, form):
+            messages.success(request, "已登记询问。")
+            return redirect("reviews:inquiries", pk=meeting.pk)
         bootstrap(form)
     elif request.method == "POST":
         raise PermissionDenied
@@ -366,7 +354,7 @@ def inquiry_call(request, pk, inquiry_pk):
     try:
         meetings.call_inquiry(actor=request.user, inquiry=inquiry)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     return redirect(reverse("reviews:inquiries", args=[meeting.pk]) + f"#inquiry-{inquiry.pk}")
 
 
@@ -380,7 +368,7 @@ def inquiry_answer(request, pk, inquiry_pk):
             raise ValidationError([e for errs in form.errors.values() for e in errs])
         meetings.record_inquiry(actor=request.user, inquiry=inquiry, **form.cleaned_data)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     else:
         messages.success(
             request, f"已记录 {inquiry.asker.full_name or inquiry.asker} 的询问及答复。"
@@ -397,19 +385,9 @@ def ask(request, pk):
     form = InquiryForm(
         request.POST or None, subjects=onsite, initial={"subject": meeting.current_subject_id}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            meetings.queue_inquiry(
-                actor=request.user,
-                meeting=meeting,
-                subject=form.cleaned_data["subject"],
-                question=form.cleaned_data["question"],
-            )
-        except ValidationError as error:
-            errors_into_form(form, error)
-        else:
-            messages.success(request, "您的询问已提交，请等候主持人安排。")
-            return redirect("reviews:ask", pk=meeting.pk)
+    if _queued(request, meeting, form):
+        messages.success(request, "您的询问已提交，请等候主持人安排。")
+        return redirect("reviews:ask", pk=meeting.pk)
     queue = list(
         Inquiry.objects.filter(meeting=meeting, status=InquiryStatus.QUEUED).values_list(
             "pk", flat=True
@@ -437,7 +415,7 @@ def inquiry_withdraw(request, pk, inquiry_pk):
     try:
         meetings.withdraw_inquiry(actor=request.user, inquiry=inquiry)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     else:
         messages.success(request, "已撤回询问。")
     return redirect("reviews:ask", pk=meeting.pk)
@@ -462,12 +440,11 @@ def control(request, pk):
             "agenda": _agenda(meeting),
             "quorum": meetings.quorum(meeting),
             "poll": poll,
-            "polls": _polls(meeting),
             "turnout": meetings.turnout(poll) if poll else None,
             "phase_ready": meeting.review.phase == Phase.MEETING,
             "queued": Inquiry.objects.filter(meeting=meeting, status=InquiryStatus.QUEUED).count(),
             "is_office": has_role(request.user, Role.OFFICE),
-            "own_vote_pending": bool(own_voter and not meetings.has_voted(poll, own_voter)),
+            "own_vote_pending": bool(own_voter and not meetings.has_voted(own_voter)),
         },
     )
 
@@ -481,12 +458,14 @@ def set_current(request, pk):
     if subject_id and not subject_id.isdigit():
         raise Http404
     if subject_id:
-        item = AgendaItem.objects.filter(meeting=meeting, subject_id=subject_id).select_related(
-            "subject"
+        item = (
+            AgendaItem.objects.filter(meeting=meeting, subject_id=subject_id)
+            .select_related("subject")
+            .first()
         )
-        subject = item.first().subject if item.exists() else None
-        if subject is None:
+        if item is None:
             raise Http404
+        subject = item.subject
     meetings.set_current_subject(actor=request.user, meeting=meeting, subject=subject)
     return redirect("reviews:control", pk=meeting.pk)
 
@@ -498,7 +477,7 @@ def poll_create(request, pk):
     try:
         meetings.create_poll(actor=request.user, meeting=meeting)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     else:
         messages.success(request, "已创建民主测评，签到人数达到法定人数后即可开始投票。")
     return redirect("reviews:control", pk=meeting.pk)
@@ -509,7 +488,7 @@ def _poll_step(request, pk, step, success: str):
     try:
         step(actor=request.user, poll=poll)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     else:
         messages.success(request, success)
     return redirect("reviews:control", pk=poll.meeting_id)
@@ -542,7 +521,7 @@ def poll_make_public(request, pk):
     try:
         meetings.make_poll_public(actor=request.user, poll=poll)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     else:
         messages.success(request, "测评结果已在评议公示页面向社会公开。")
     return redirect("reviews:poll_results", pk=poll.pk)
@@ -592,7 +571,7 @@ def _attendee_status(request, meeting: Meeting) -> dict:
         "poll": poll,
         "checked_in": Attendance.objects.filter(meeting=meeting, user=request.user).exists(),
         "voter": voter,
-        "voted": bool(voter and meetings.has_voted(poll, voter)),
+        "voted": bool(voter and meetings.has_voted(voter)),
     }
 
 
@@ -656,7 +635,7 @@ def _ballot(request, poll: Poll, voter, *, code: str = "", done_url: str):
             # Otherwise a subject left out: the form below names it.
         else:
             return redirect(done_url)
-    elif meetings.has_voted(poll, voter):
+    elif meetings.has_voted(voter):
         return render(request, "reviews/meeting/ballot_voted.html", base)
     items = _ballot_items(poll)
     form = BallotForm(
@@ -695,7 +674,7 @@ def ballot(request, pk):
 def ballot_done(request, pk):
     poll = get_poll_for_attendee(request.user, pk)
     voter = meetings.voter_for_user(poll, request.user)
-    if voter is None or not meetings.has_voted(poll, voter):
+    if voter is None or not meetings.has_voted(voter):
         return redirect("reviews:ballot", pk=poll.pk)
     return render(
         request, "reviews/meeting/ballot_done.html", {"poll": poll, "meeting": poll.meeting}
@@ -889,12 +868,7 @@ def poll_results(request, pk):
 @require_GET
 def poll_results_xlsx(request, pk):
     poll = _poll_for_results(request, pk)
-    content = poll_results_workbook(meetings.results(poll))
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    filename = f"{poll.title}测评结果统计表-{stamp}.xlsx"
+    response = HttpResponse(poll_results_workbook(meetings.results(poll)), content_type=XLSX_TYPE)
+    filename = f"{poll.title}测评结果统计表-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

@@ -100,8 +100,11 @@ def create_meeting(*, actor, review, session_name: str, starts_at, place: str) -
 
 
 def composition_of(review) -> list[CompositionMember]:
+    """The active composition members of the review's term, in their order."""
     return list(
-        CompositionMember.objects.filter(term=review.term, is_active=True).select_related("user")
+        CompositionMember.objects.filter(term=review.term, is_active=True)
+        .select_related("user")
+        .order_by("order", "id")
     )
 
 
@@ -195,14 +198,13 @@ def move_agenda_item(*, actor, item: AgendaItem, offset: int) -> None:
         return
     items[index], items[target] = items[target], items[index]
     for order, it in enumerate(items):
-        if it.order != order:
-            it.order = order
-            it.save(update_fields=["order"])
+        it.order = order
+    AgendaItem.objects.bulk_update(items, ["order"])
     positions = {it.subject_id: it.order for it in items}
-    for poll_item in PollSubject.objects.filter(poll__meeting_id=item.meeting_id):
-        if poll_item.order != positions.get(poll_item.subject_id, poll_item.order):
-            poll_item.order = positions[poll_item.subject_id]
-            poll_item.save(update_fields=["order"])
+    poll_items = list(PollSubject.objects.filter(poll__meeting_id=item.meeting_id))
+    for poll_item in poll_items:
+        poll_item.order = positions.get(poll_item.subject_id, poll_item.order)
+    PollSubject.objects.bulk_update(poll_items, ["order"])
     record(
         actor=actor,
         action="meeting.agenda_moved",
@@ -416,10 +418,8 @@ def _exclusive_lock(poll_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [POLL_LOCK_NAMESPACE, poll_id])
 
 
-def _valid_marks(poll: Poll, marks: dict, allow_unknown: bool, item_ids=None) -> dict[str, str]:
-    items = item_ids
-    if items is None:
-        items = list(PollSubject.objects.filter(poll=poll).values_list("pk", flat=True))
+def _valid_marks(poll: Poll, marks: dict, allow_unknown: bool) -> dict[str, str]:
+    items = list(PollSubject.objects.filter(poll=poll).values_list("pk", flat=True))
     allowed = {Choice.SATISFIED, Choice.BASIC, Choice.DISSATISFIED}
     if allow_unknown:
         allowed.add(Choice.UNKNOWN)
@@ -452,22 +452,21 @@ def _participate(poll_id: int, voter_id: int) -> bool:
         return cursor.fetchone() is not None
 
 
-def cast_ballot(*, poll: Poll, voter: Voter, marks: dict, item_ids=None) -> None:
-    """Record one voter's ballot, exactly once (R1). Raises AlreadyVoted on a second try.
-    `item_ids`: the poll's subject ids when the caller has loaded them already."""
+def cast_ballot(*, poll: Poll, voter: Voter, marks: dict) -> None:
+    """Record one voter's ballot, exactly once (R1). Raises AlreadyVoted on a second try."""
     if voter.poll_id != poll.pk:
         raise PermissionDenied("该投票人不属于本次测评。")
     with transaction.atomic():
         state, allow_unknown = _share_lock(poll.pk)
         if state != PollState.OPEN:
             raise ValidationError("测评未在进行中，不能投票。")
-        cleaned = _valid_marks(poll, marks, allow_unknown, item_ids)
+        cleaned = _valid_marks(poll, marks, allow_unknown)
         if not _participate(poll.pk, voter.pk):
             raise AlreadyVoted
         Ballot.objects.create(poll_id=poll.pk, group=voter.group, marks=cleaned)
 
 
-def has_voted(poll: Poll, voter: Voter) -> bool:
+def has_voted(voter: Voter) -> bool:
     return Participation.objects.filter(voter=voter).exists()
 
 
@@ -517,14 +516,13 @@ def publish_poll(*, actor, poll: Poll) -> Poll:
     poll.state = PollState.PUBLISHED
     poll.published_at = timezone.now()
     poll.save(update_fields=["state", "published_at"])
-    flagged = []
-    for result in results(poll).items:
-        subject = result.item.subject
+    graded = results(poll).items
+    subjects = [result.item.subject for result in graded]
+    for subject, result in zip(subjects, graded, strict=True):
         subject.assessment_grade = result.grade.grade if result.grade else ""
         subject.explanation_due = subject.assessment_grade == AssessmentGrade.DISSATISFIED
-        subject.save(update_fields=["assessment_grade", "explanation_due"])
-        if subject.explanation_due:
-            flagged.append(subject.display_name)
+    Subject.objects.bulk_update(subjects, ["assessment_grade", "explanation_due"])
+    flagged = [s.display_name for s in subjects if s.explanation_due]
     summary = f"公布测评结果：{poll.title}"
     if flagged:
         summary += f"；须向主任会议作出说明：{'、'.join(flagged)}"

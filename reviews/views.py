@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from subjects.access import roles_required
 from subjects.files import serve_private
+from subjects.forms import active_users, errors_into_form, report_refusal
 from subjects.models import Unit, category_rank
 from subjects.roles import Role, has_role
 from subjects.selectors import recent_decisions
@@ -39,8 +40,6 @@ from .forms import (
     SubjectAssignmentForm,
     UnitFilterForm,
     WorkingGroupForm,
-    active_users,
-    errors_into_form,
 )
 from .meeting_selectors import attendee_meetings
 from .models import ReviewKind, SubjectForm, WorkingGroup
@@ -113,18 +112,13 @@ def _detail(review, anchor: str = ""):
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-def _refused(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
 def _review_step(request, pk, step, *, success: str, then: str):
     """A one-button POST step on a review: run the service, report the outcome, go back."""
     review = _office_review(request, pk)
     try:
         step(actor=request.user, review=review)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     else:
         messages.success(request, success)
     return redirect(then, pk=review.pk)
@@ -496,7 +490,7 @@ def group_delete(request, pk, group_pk):
     try:
         services.delete_group(actor=request.user, group=group)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     else:
         messages.success(request, f"已删除评议工作组“{name}”，原属该组的评议对象需要重新分组。")
     return _detail(review, "groups")
@@ -552,7 +546,7 @@ def subject_remove(request, pk, subject_pk):
     try:
         services.remove_subject(actor=request.user, subject=subject)
     except ValidationError as error:
-        _refused(request, error)
+        report_refusal(request, error)
     else:
         messages.success(request, f"已将“{name}”移出评议对象。")
     return redirect("reviews:subjects", pk=review.pk)

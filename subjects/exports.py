@@ -4,6 +4,8 @@ export can be edited and imported again)."""
 from datetime import date
 from io import BytesIO
 
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -14,6 +16,16 @@ from .imports import COLUMNS, EXAMPLE_ROW, MAX_ROWS
 from .models import Gender, OfficialStatus, UnitCategory
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """A workbook as a private download."""
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {
     "姓名": 10,

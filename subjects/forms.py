@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib import messages as django_messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -212,6 +213,12 @@ def errors_into_form(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def report_refusal(request, error: ValidationError) -> None:
+    """Show a service's refusal of a one-button step as error messages on the next page."""
+    for message in error.messages:
+        django_messages.error(request, message)
 
 
 def user_label(user) -> str:

@@ -6,11 +6,11 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,7 +19,7 @@ from config.celery import app as celery_app
 from .access import authenticated, public, roles_required
 from .audit import record
 from .composition import add_member, composition_terms, members_of, update_member
-from .exports import XLSX_TYPE, export_officials, import_template
+from .exports import export_officials, import_template, xlsx_response
 from .forms import (
     AuditFilterForm,
     CompositionAddForm,
@@ -140,13 +140,6 @@ def _query_without_page(request) -> str:
 def _posted(request, attr="POST"):
     """The submitted data on POST (even when empty, so that it is validated), else None."""
     return getattr(request, attr) if request.method == "POST" else None
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @roles_required(Role.OFFICE)
@@ -272,7 +265,7 @@ def roster_import(request):
 @roles_required(Role.OFFICE)
 @require_http_methods(["GET"])
 def roster_import_template(request):
-    return _xlsx_response(import_template(), "名册导入模板.xlsx")
+    return xlsx_response(import_template(), "名册导入模板.xlsx")
 
 
 @roles_required(Role.OFFICE)
@@ -286,7 +279,7 @@ def roster_export(request):
         summary=f"导出名册（{count} 人）",
         data={"count": count, "filters": _query_without_page(request)},
     )
-    return _xlsx_response(content, f"被任命人员名册_{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(content, f"被任命人员名册_{timezone.localdate():%Y%m%d}.xlsx")
 
 
 # --- Notifications -----------------------------------------------------------------------------
