@@ -32,7 +32,7 @@ from subjects.widgets import bootstrap
 
 from . import meetings
 from .charts import chart_rows
-from .exports import poll_results_workbook
+from .exports import poll_results_filename, poll_results_workbook
 from .meeting_forms import (
     AnswerForm,
     BallotForm,
@@ -868,7 +868,10 @@ def poll_results(request, pk):
 @require_GET
 def poll_results_xlsx(request, pk):
     poll = _poll_for_results(request, pk)
-    response = HttpResponse(poll_results_workbook(meetings.results(poll)), content_type=XLSX_TYPE)
-    filename = f"{poll.title}测评结果统计表-{timezone.localdate():%Y%m%d}.xlsx"
+    res = meetings.results(poll)
+    response = HttpResponse(poll_results_workbook(res), content_type=XLSX_TYPE)
+    # "…民主测评结果统计表", not "…民主测评测评结果统计表".
+    stem = poll_results_filename(res).removesuffix(".xlsx")
+    filename = f"{stem}-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
