@@ -1,6 +1,19 @@
+import importlib
+
 from django.apps import AppConfig
+
+# Service modules register their audit action labels when imported.
+SERVICE_MODULES = ("builder", "invitations", "investigation", "findings", "duty_reports")
 
 
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = "问卷与调查"
+
+    def ready(self):
+        for name in SERVICE_MODULES:
+            try:
+                importlib.import_module(f"{self.name}.{name}")
+            except ModuleNotFoundError as error:
+                if error.name != f"{self.name}.{name}":
+                    raise

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import factory
 from factory.django import DjangoModelFactory
@@ -6,6 +6,12 @@ from factory.django import DjangoModelFactory
 from subjects.models import User, UserRole
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
 
 
 class UserFactory(DjangoModelFactory):
@@ -110,3 +116,71 @@ class SubjectFactory(DjangoModelFactory):
     display_name = factory.LazyAttribute(lambda o: o.official.name if o.official else o.unit.name)
     unit_name = factory.LazyAttribute(lambda o: o.official.unit.name if o.official else o.unit.name)
     post = factory.LazyAttribute(lambda o: o.official.post if o.official else "")
+
+
+# --- Surveys (phase 2) ----------------------------------------------------------------------
+
+
+class QuestionnaireFactory(DjangoModelFactory):
+    """A published questionnaire, open now for a week, with no questions yet."""
+
+    class Meta:
+        model = "surveys.Questionnaire"
+
+    review = factory.SubFactory(ReviewFactory)
+    title = factory.Sequence(lambda n: f"人大代表满意度测评问卷（{n}）")
+    audience = "deputies"
+    opens_at = factory.LazyFunction(lambda: _now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: _now() + timedelta(days=7))
+    published_at = factory.LazyFunction(lambda: _now() - timedelta(days=1))
+
+
+class SectionFactory(DjangoModelFactory):
+    class Meta:
+        model = "surveys.Section"
+
+    questionnaire = factory.SubFactory(QuestionnaireFactory)
+    title = factory.Sequence(lambda n: f"第{n}部分")
+
+
+class QuestionFactory(DjangoModelFactory):
+    """A question; for a matrix pass subjects=[…] and dimensions=[…]."""
+
+    class Meta:
+        model = "surveys.Question"
+        skip_postgeneration_save = True
+
+    section = factory.SubFactory(SectionFactory)
+    questionnaire = factory.SelfAttribute("section.questionnaire")
+    kind = "satisfaction"
+    text = factory.Sequence(lambda n: f"题目{n}")
+
+    @factory.post_generation
+    def subjects(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.subjects.set(extracted)
+
+    @factory.post_generation
+    def dimensions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.dimensions.set(extracted)
+
+
+def matrix_questionnaire(review, subjects, *, dimensions=None, **kwargs):
+    """A published questionnaire with one section holding one matrix question over
+    `subjects` × `dimensions` (default: the review's dimensions) and one optional text
+    question."""
+    questionnaire = QuestionnaireFactory(review=review, **kwargs)
+    section = SectionFactory(questionnaire=questionnaire, title="满意度测评")
+    if dimensions is None:
+        dimensions = list(review.dimensions.all())
+    QuestionFactory(
+        section=section,
+        kind="matrix",
+        text="请对以下评议对象逐项评价",
+        subjects=subjects,
+        dimensions=dimensions,
+        order=1,
+    )
+    QuestionFactory(section=section, kind="text", text="意见和建议", required=False, order=2)
+    return questionnaire

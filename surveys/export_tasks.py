@@ -1,0 +1,3 @@
+"""Export tasks (filled by the results/export work)."""
+
+__all__: list[str] = []

@@ -1,0 +1,298 @@
+"""Taking answers: the structure a respondent sees, checking what they sent, and storing it.
+
+Field names shared by the answer form template, the paper-entry screen and `parse_answers`:
+
+    q<question id>                        satisfaction / single (one value), multiple (several
+                                          values), score (0–100), text
+    q<question id>_s<subject id>_d<dim>   one matrix cell; <dim> is 0 for the overall column
+
+One invitation, one response (R7): the invitation is consumed by a conditional UPDATE in the
+same transaction that stores the response, and the response keeps no link to it.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import (
+    Answer,
+    Channel,
+    Invitation,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    Response,
+)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CODE_LENGTH = 8
+TEXT_LIMIT = 2000
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def hash_code(code: str) -> str:
+    normalised = code.strip().upper().replace(" ", "").replace("-", "")
+    return hashlib.sha256(f"survey:{normalised}".encode()).hexdigest()
+
+
+class InvitationUnknown(ValidationError):
+    def __init__(self):
+        super().__init__("邀请码不正确，请核对邀请条上的 8 位邀请码。")
+
+
+class InvitationUsed(ValidationError):
+    def __init__(self):
+        super().__init__("此邀请码已使用，每个邀请码只能填写一次。")
+
+
+class QuestionnaireNotOpen(ValidationError):
+    def __init__(self):
+        super().__init__("问卷不在填写时间内，不能提交。")
+
+
+# --- the structure ----------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One place to answer: a plain question, or one matrix cell."""
+
+    name: str
+    question: Question
+    subject_id: int | None = None
+    dimension_id: int | None = None
+    subject_name: str = ""
+    dimension_name: str = ""
+
+
+@dataclass
+class QuestionView:
+    question: Question
+    cells: list[Cell] = field(default_factory=list)
+    # Matrix only, for rendering: rows of (subject, [cell per dimension]) and column names.
+    rows: list[tuple] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"q{self.question.pk}"
+
+
+@dataclass
+class SectionView:
+    section: object
+    questions: list[QuestionView]
+
+
+def load_structure(questionnaire: Questionnaire) -> list[SectionView]:
+    """Sections → questions → cells in display order, in three queries."""
+    questions = list(
+        Question.objects.filter(questionnaire=questionnaire)
+        .select_related("section", "subject")
+        .prefetch_related("subjects", "dimensions")
+        .order_by("section__order", "section_id", "order", "id")
+    )
+    sections: dict[int, SectionView] = {}
+    for question in questions:
+        view = QuestionView(question)
+        if question.kind == QuestionKind.MATRIX:
+            subjects = sorted(question.subjects.all(), key=lambda s: (s.form, s.order, s.pk))
+            dimensions = sorted(question.dimensions.all(), key=lambda d: (d.order, d.pk))
+            view.columns = [d.name for d in dimensions] or ["总体评价"]
+            for subject in subjects:
+                row = []
+                for dimension in dimensions or [None]:
+                    dim_id = dimension.pk if dimension else None
+                    cell = Cell(
+                        name=f"q{question.pk}_s{subject.pk}_d{dim_id or 0}",
+                        question=question,
+                        subject_id=subject.pk,
+                        dimension_id=dim_id,
+                        subject_name=subject.display_name,
+                        dimension_name=dimension.name if dimension else "总体评价",
+                    )
+                    row.append(cell)
+                    view.cells.append(cell)
+                view.rows.append((subject, row))
+        else:
+            view.cells.append(
+                Cell(
+                    name=f"q{question.pk}",
+                    question=question,
+                    subject_id=question.subject_id,
+                    subject_name=question.subject.display_name if question.subject else "",
+                )
+            )
+        section = question.section
+        sections.setdefault(section.pk, SectionView(section, [])).questions.append(view)
+    # Sections with no question are not shown to respondents.
+    return sorted(sections.values(), key=lambda s: (s.section.order, s.section.pk))
+
+
+# --- checking what was sent ---------------------------------------------------------------------
+
+
+def parse_answers(structure: list[SectionView], data) -> tuple[list[dict], dict[str, str]]:
+    """Turn POST data into answer rows; errors are keyed by field name, in Chinese.
+
+    `data` is a QueryDict (or any mapping with getlist). Nothing is stored here.
+    """
+    rows: list[dict] = []
+    errors: dict[str, str] = {}
+    for section in structure:
+        for view in section.questions:
+            question = view.question
+            kind = question.kind
+            for cell in view.cells:
+                base = {
+                    "question_id": question.pk,
+                    "subject_id": cell.subject_id,
+                    "dimension_id": cell.dimension_id,
+                }
+                if kind == QuestionKind.MULTIPLE:
+                    values = [v for v in data.getlist(cell.name) if v != ""]
+                    allowed = {str(i) for i in range(len(question.options))}
+                    if any(v not in allowed for v in values):
+                        errors[cell.name] = "选项无效，请重新选择。"
+                    elif not values and question.required:
+                        errors[cell.name] = "此题必答，请至少选择一项。"
+                    else:
+                        rows.extend({**base, "choice": v} for v in dict.fromkeys(values))
+                    continue
+                value = (data.get(cell.name) or "").strip()
+                if value == "":
+                    if question.required:
+                        errors[cell.name] = (
+                            f"请评价“{cell.subject_name}”的“{cell.dimension_name}”。"
+                            if kind == QuestionKind.MATRIX
+                            else "此题必答。"
+                        )
+                    continue
+                if kind in (QuestionKind.SATISFACTION, QuestionKind.MATRIX):
+                    if value not in {c.value for c in question.scale}:
+                        errors[cell.name] = "选项无效，请重新选择。"
+                    else:
+                        rows.append({**base, "choice": value})
+                elif kind == QuestionKind.SINGLE:
+                    if value not in {str(i) for i in range(len(question.options))}:
+                        errors[cell.name] = "选项无效，请重新选择。"
+                    else:
+                        rows.append({**base, "choice": value})
+                elif kind == QuestionKind.SCORE:
+                    try:
+                        number = int(value)
+                    except ValueError:
+                        number = -1
+                    if not 0 <= number <= 100:
+                        errors[cell.name] = "请填写 0 到 100 之间的整数分数。"
+                    else:
+                        rows.append({**base, "number": number})
+                elif kind == QuestionKind.TEXT:
+                    if len(value) > TEXT_LIMIT:
+                        errors[cell.name] = f"意见不超过 {TEXT_LIMIT} 字（现在 {len(value)} 字）。"
+                    else:
+                        rows.append({**base, "text": value})
+    return rows, errors
+
+
+# --- storing ------------------------------------------------------------------------------------
+
+
+def _store(questionnaire: Questionnaire, rows: list[dict], **response_fields) -> Response:
+    if questionnaire.frozen_at is None:
+        # The first answer freezes the questionnaire: later answers must mean the same thing.
+        Questionnaire.objects.filter(pk=questionnaire.pk, frozen_at__isnull=True).update(
+            frozen_at=timezone.now()
+        )
+    response = Response.objects.create(questionnaire=questionnaire, **response_fields)
+    Answer.objects.bulk_create(
+        Answer(response=response, questionnaire_id=questionnaire.pk, **row) for row in rows
+    )
+    return response
+
+
+def submit_with_code(questionnaire: Questionnaire, code: str, rows: list[dict]) -> Response:
+    """R7: the invitation and the response are one transaction; a used or unknown code
+    stores nothing."""
+    if not questionnaire.is_accepting():
+        raise QuestionnaireNotOpen()
+    token_hash = hash_code(code)
+    with transaction.atomic():
+        consumed = Invitation.objects.filter(
+            token_hash=token_hash,
+            questionnaire=questionnaire,
+            used=False,
+            batch__voided_at__isnull=True,
+        ).update(used=True)
+        if not consumed:
+            raise _why_refused(questionnaire, token_hash)
+        return _store(questionnaire, rows, channel=Channel.INVITATION)
+
+
+def submit_with_account(questionnaire: Questionnaire, user, rows: list[dict]) -> Response:
+    """A deputy with an account answers the invitation addressed to them."""
+    if not questionnaire.is_accepting():
+        raise QuestionnaireNotOpen()
+    with transaction.atomic():
+        consumed = Invitation.objects.filter(
+            questionnaire=questionnaire, user=user, used=False, batch__voided_at__isnull=True
+        ).update(used=True)
+        if not consumed:
+            if Invitation.objects.filter(questionnaire=questionnaire, user=user).exists():
+                raise InvitationUsed()
+            raise InvitationUnknown()
+        return _store(questionnaire, rows, channel=Channel.ACCOUNT)
+
+
+def submit_open(questionnaire: Questionnaire, rows: list[dict], *, suspicious: bool) -> Response:
+    """The open link (R8's checks are made by the view before calling this)."""
+    if not questionnaire.open_link or not questionnaire.is_accepting():
+        raise QuestionnaireNotOpen()
+    with transaction.atomic():
+        return _store(questionnaire, rows, channel=Channel.OPEN, suspicious=suspicious)
+
+
+def invitation_state(questionnaire: Questionnaire, code: str) -> str:
+    """'ok', 'used' or 'unknown', for the page shown before answering."""
+    row = (
+        Invitation.objects.filter(
+            token_hash=hash_code(code), questionnaire=questionnaire, batch__voided_at__isnull=True
+        )
+        .values_list("used", flat=True)
+        .first()
+    )
+    if row is None:
+        return "unknown"
+    return "used" if row else "ok"
+
+
+def find_invitation(code: str):
+    """The questionnaire an invitation code belongs to, for the code-entry page."""
+    return (
+        Invitation.objects.filter(token_hash=hash_code(code), batch__voided_at__isnull=True)
+        .select_related("questionnaire")
+        .first()
+    )
+
+
+def _why_refused(questionnaire, token_hash) -> ValidationError:
+    exists = Invitation.objects.filter(
+        token_hash=token_hash, questionnaire=questionnaire, batch__voided_at__isnull=True
+    ).exists()
+    return InvitationUsed() if exists else InvitationUnknown()
+
+
+def submit_paper(questionnaire: Questionnaire, rows: list[dict], *, entered_by) -> Response:
+    """A paper form keyed in by staff. Accepted while the questionnaire is published, also
+    after it closed (forms arrive by post); counted against `paper_received`."""
+    if questionnaire.published_at is None:
+        raise ValidationError("问卷尚未发布，不能录入纸质问卷。")
+    with transaction.atomic():
+        return _store(questionnaire, rows, channel=Channel.PAPER, entered_by=entered_by)
