@@ -38,6 +38,13 @@ NAV_ITEMS = (
         "check2-square",
         frozenset({Role.COMMITTEE_MEMBER, Role.DEPUTY}),
     ),
+    NavItem(
+        "述职报告",
+        "surveys:member_duty_reports",
+        "file-earmark-text",
+        frozenset({Role.COMMITTEE_MEMBER}),
+        "surveys:member_duty",
+    ),
     NavItem("我的评议", "reviews:official_home", "person-badge", frozenset({Role.OFFICIAL})),
     NavItem("我的问卷", "surveys:deputy_home", "ui-checks", frozenset({Role.DEPUTY})),
     NavItem("名册", "roster_officials", "person-vcard", frozenset({Role.OFFICE}), "roster_"),

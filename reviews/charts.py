@@ -45,3 +45,29 @@ def chart_rows(res: meetings.PollResults) -> list[dict]:
             }
         )
     return rows
+
+
+def choice_segments(counts, choices) -> list[dict]:
+    """The segments of one horizontal stacked bar (x and width in a 0–100 viewBox) for counts
+    keyed by choice code, in the order of `choices` (Choice members). Used by the
+    questionnaire results; the meeting's `chart_rows` keeps its own geometry."""
+    n = sum(counts.get(c, 0) for c in choices)
+    x = 0.0
+    segments = []
+    for choice in choices:
+        count = counts.get(choice, 0)
+        width = 100.0 * count / n if n else 0.0
+        segments.append(
+            {
+                "choice": choice.value,
+                "label": choice.label,
+                "count": count,
+                "share": f"{100.0 * count / n:.1f}%" if n else "—",
+                "x": f"{x:.3f}",
+                "width": f"{width:.3f}",
+                "mid": f"{x + width / 2:.3f}",
+                "show_label": width >= 8,
+            }
+        )
+        x += width
+    return segments

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from subjects.audit import record, register_actions
 from subjects.files import stored_name_for, validate_document
-from subjects.models import Official, Unit
+from subjects.models import Official, Unit, UserRole
 from subjects.notifications import notify
 from subjects.roles import Role, has_role
 
@@ -310,14 +310,32 @@ def save_group(
         group.save(update_fields=["name", "leader"])
     member_list = list(members)
     group.members.set(member_list)
+    # Leading or sitting in a group is the working-group role's reason to exist: whoever the
+    # office puts in a group can open its pages without a separate grant.
+    granted = _grant_group_role([p for p in [leader, *member_list] if p is not None])
     record(
         actor=actor,
         action="review.group_saved",
         target=group,
         summary=f"保存评议工作组“{name}”（{review.title}）",
-        data={"leader": str(leader) if leader else None, "members": [str(m) for m in member_list]},
+        data={
+            "leader": str(leader) if leader else None,
+            "members": [str(m) for m in member_list],
+            "role_granted": [str(p) for p in granted],
+        },
     )
     return group
+
+
+def _grant_group_role(people) -> list:
+    """Give the working-group role to those who lack it; return them."""
+    granted = []
+    for person in people:
+        _, created = UserRole.objects.get_or_create(user=person, role=Role.GROUP_MEMBER)
+        if created:
+            person.__dict__.pop("role_set", None)
+            granted.append(person)
+    return granted
 
 
 @transaction.atomic

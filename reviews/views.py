@@ -80,11 +80,16 @@ def office_home(request):
 @roles_required(Role.COUNCIL)
 @require_GET
 def council_home(request):
+    from surveys.selectors_investigation import pending_reports
+
     pending = visible_reviews(request.user).filter(plan_status=PlanStatus.SUBMITTED)
     return render(
         request,
         "reviews/home_council.html",
-        {"pending_plans": list(pending.order_by("-year", "-id"))},
+        {
+            "pending_plans": list(pending.order_by("-year", "-id")),
+            "pending_reports": list(pending_reports()),
+        },
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import jobs_views, views
 
 urlpatterns = [
     path("accounts/login/", views.login, name="login"),
@@ -30,4 +30,7 @@ urlpatterns = [
     path("roster/export.xlsx", views.roster_export, name="roster_export"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("jobs/<uuid:pk>/", jobs_views.job_detail, name="job"),
+    path("jobs/<uuid:pk>/progress/", jobs_views.job_progress, name="job_progress"),
+    path("jobs/<uuid:pk>/download/", jobs_views.job_download, name="job_download"),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from subjects.audit import record
 
 from .models import Invitation, InvitationBatch, Questionnaire
-from .responses import hash_code, new_code
+from .responses import hash_code, live_invitations, new_code
 
 MAX_BATCH = 2000
 
@@ -96,3 +96,19 @@ def void_batch(*, actor, batch: InvitationBatch) -> InvitationBatch:
         data={"batch": batch.pk},
     )
     return batch
+
+
+# --- codes that live only in a worker (email invitations, reminders) ---------------------------
+
+
+def rotate_code(invitation_id: int) -> str | None:
+    """Give an unused invitation a fresh code and return it; the old code stops working.
+
+    Codes are stored only as hashes, so an email (first send or reminder) cannot carry the
+    code issued with the batch: the worker makes a new one and keeps only its hash. The
+    conditional UPDATE (`used=False`, batch not voided) means a code consumed meanwhile is
+    never revived. Returns None when there is nothing to rotate.
+    """
+    code = new_code()
+    rotated = live_invitations().filter(pk=invitation_id).update(token_hash=hash_code(code))
+    return code if rotated else None

@@ -22,6 +22,7 @@ from .models import (
     Answer,
     Channel,
     Invitation,
+    InvitationBatch,
     Question,
     QuestionKind,
     Questionnaire,
@@ -218,6 +219,25 @@ def _store(questionnaire: Questionnaire, rows: list[dict], **response_fields) ->
     return response
 
 
+def live_invitations():
+    """Unused invitations of batches not voided, for a conditional UPDATE.
+
+    Every condition stays on the invitation row itself: a filter across the batch join
+    (`batch__voided_at__isnull`) makes Django write `WHERE id IN (SELECT … JOIN …)`, which
+    PostgreSQL does not re-check after waiting for a concurrent UPDATE under READ COMMITTED,
+    so twenty simultaneous submissions would all "consume" one code.
+    """
+    return Invitation.objects.filter(
+        used=False,
+        batch__in=InvitationBatch.objects.filter(voided_at__isnull=True).values("pk"),
+    )
+
+
+def _consume(**filters) -> int:
+    """Mark one unused invitation of a live batch used; 1 if this call consumed it."""
+    return live_invitations().filter(**filters).update(used=True)
+
+
 def submit_with_code(questionnaire: Questionnaire, code: str, rows: list[dict]) -> Response:
     """R7: the invitation and the response are one transaction; a used or unknown code
     stores nothing."""
@@ -225,13 +245,7 @@ def submit_with_code(questionnaire: Questionnaire, code: str, rows: list[dict]) 
         raise QuestionnaireNotOpen()
     token_hash = hash_code(code)
     with transaction.atomic():
-        consumed = Invitation.objects.filter(
-            token_hash=token_hash,
-            questionnaire=questionnaire,
-            used=False,
-            batch__voided_at__isnull=True,
-        ).update(used=True)
-        if not consumed:
+        if not _consume(token_hash=token_hash, questionnaire=questionnaire):
             raise _why_refused(questionnaire, token_hash)
         return _store(questionnaire, rows, channel=Channel.INVITATION)
 
@@ -241,10 +255,7 @@ def submit_with_account(questionnaire: Questionnaire, user, rows: list[dict]) ->
     if not questionnaire.is_accepting():
         raise QuestionnaireNotOpen()
     with transaction.atomic():
-        consumed = Invitation.objects.filter(
-            questionnaire=questionnaire, user=user, used=False, batch__voided_at__isnull=True
-        ).update(used=True)
-        if not consumed:
+        if not _consume(questionnaire=questionnaire, user=user):
             if Invitation.objects.filter(questionnaire=questionnaire, user=user).exists():
                 raise InvitationUsed()
             raise InvitationUnknown()

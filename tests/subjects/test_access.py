@@ -15,6 +15,11 @@ PUBLIC_URL_NAMES = {
     "public_review",
     "vote_with_code",
     "vote_code_done",
+    # Questionnaires: invitation codes, the open link, the thank-you page.
+    "respond_code",
+    "respond_with_code",
+    "respond_open",
+    "respond_done",
 }
 
 
