@@ -28,8 +28,8 @@ from .responses import (
     InvitationUsed,
     QuestionnaireNotOpen,
     find_invitation,
-    load_structure,
     parse_answers,
+    structure_for_answering,
     submit_with_account,
     submit_with_code,
 )
@@ -102,7 +102,7 @@ def _not_open(request, questionnaire, base=PLAIN, status=200):
 def _answer_page(request, questionnaire, *, action, storage_key, base=PLAIN, **extra):
     """GET: the empty questionnaire. POST: check, then `store(rows)`; errors keep every
     answer. Returns (rows or None, the page to show when rows is None)."""
-    structure = load_structure(questionnaire)
+    structure = structure_for_answering(questionnaire)
     values, errors = None, {}
     if request.method == "POST":
         rows, errors = parse_answers(structure, request.POST)
