@@ -1,15 +1,24 @@
-"""Server time of two office pages at realistic volume, against the floor of the same run.
+"""Server time of three office pages at realistic volume, against the floor of the same run.
 
 1. the review dashboard (reviews:detail) of one 述职评议 with 200 enrolled subjects, 10 working
    groups (a leader and 3 members each), a leadership group of 5 and the 6 default dimensions;
-2. the roster list (roster_officials, page 1 of 50) with 2,000 officials in 100 units.
+2. the roster list (roster_officials, page 1 of 50) with 2,000 officials in 100 units;
+3. the results of a questionnaire (surveys:questionnaire_results), issue 4: "the results page
+   for 10,000 answers × 20 subjects keeps a constant query count and renders in under 150 ms".
+   Read as 10,000 answered questionnaires (responses), each rating the review's first 20
+   subjects in a matrix question, here on 3 of the review's dimensions: 10,000 × 20 × 3 =
+   600,000 matrix answers (so every subject has 10,000 answers per dimension), plus 2,000
+   free-text answers to a text question. The data is written with COPY in ~20 s (see
+   bench/_pages_data.py). The query count is shown for this questionnaire and for a second
+   one with the same questions and 12 responses: constant means the two are equal.
 
-Both pages are served by gunicorn (4 sync workers) with the production settings and loaded by
+All pages are served by gunicorn (4 sync workers) with the production settings and loaded by
 wrk over loopback as a logged-in office user (a database session created by
-bench/_pages_data.py, sent as a Cookie header). Target: p99 under 100 ms per page. Each page's
-rps is also reported as a ratio to the bare-WSGI floor measured in the same run with the same
-number of connections (2, one per core, unless BENCH_CONNECTIONS says otherwise), and the table
-shows the SQL queries each page runs (counted with the Django test client). From the repo root:
+bench/_pages_data.py, sent as a Cookie header). Target: p99 under 100 ms per page, under
+150 ms for the results page. Each page's rps is also reported as a ratio to the bare-WSGI floor
+measured in the same run with the same number of connections (2, one per core, unless
+BENCH_CONNECTIONS says otherwise), and the table shows the SQL queries each page runs (counted
+with the Django test client). From the repo root:
 
     .venv/bin/python bench/pages.py
 
@@ -51,8 +60,11 @@ from bench._runner import (
 # raises it to see throughput under contention.
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2"))
 P99_TARGET_MS = 100.0
+RESULTS_P99_TARGET_MS = 150.0  # issue 4: the results page of 10,000 responses
+P99_TARGETS = {"results": RESULTS_P99_TARGET_MS}  # other pages: P99_TARGET_MS
 SUBJECTS = 200  # must match bench/_pages_data.py
 OFFICIALS = 2000
+PAGES = ("dashboard", "dashboard_all", "roster", "results")
 PAGE_KEYS = ("p50_ms", "p99_ms", "rps", "ratio", "queries")
 
 COLUMNS = [
@@ -64,7 +76,7 @@ COLUMNS = [
     ("requests", "requests", ","),
     ("rps/floor", "ratio", ".3f"),
     ("queries", "queries", "d"),
-    ("p99<100ms", "ok_text", ""),
+    ("p99 target", "ok_text", ""),
 ]
 
 
@@ -139,14 +151,26 @@ def main() -> int:
     }
     floor, pages, queries = None, {}, {}
     try:
-        with time_limit(300 + 4 * (DURATION + WARMUP)), bench_database() as db_url:
+        # Data creation takes ~25 s (the results page's 600,000 answers), each page 2 wrk runs.
+        with time_limit(400 + 5 * (DURATION + WARMUP)), bench_database() as db_url:
             floor = measure_floor(db_url, connections=CONNECTIONS)
             with django_site(db_url) as env:
-                data = _data_script(env, "create")
-                missing = [key for key in ("dashboard_url", "roster_url") if not data.get(key)]
+                data = _data_script(env, "create", timeout=240)
+                url_keys = ("dashboard_url", "roster_url", "results_url", "results_small_url")
+                missing = [key for key in url_keys if not data.get(key)]
                 if missing:
                     raise RuntimeError(f"URL names not defined yet: {missing}")
                 headers = {"Cookie": f"sessionid={data['session_key']}"}
+                large = data["results_questionnaire"]
+                small = data["results_small_questionnaire"]
+                results_names = data["results_subject_names"]
+                summary |= {
+                    "results_responses": large["responses"],
+                    "results_answers": large["answers"],
+                    "results_subjects": len(results_names),
+                    "results_dimensions": len(data["results_dimensions"]),
+                    "results_small_responses": small["responses"],
+                }
                 plan = [
                     (
                         "dashboard",
@@ -170,8 +194,24 @@ def main() -> int:
                         data["roster_page_names"],
                         data["roster_page_names"],  # every row of page 1
                     ),
+                    (
+                        "results",
+                        f"questionnaire results ({large['responses']:,} responses)",
+                        data["results_url"],
+                        results_names,
+                        # Every subject row, and the total: not an empty or hidden state.
+                        [*results_names, f'id="response-total">{large["responses"]} 份'],
+                    ),
                 ]
                 with gunicorn_server(DJANGO_APP, env) as base_url:
+                    # The small questionnaire is checked (and its queries counted), not timed.
+                    html = _get_page(base_url + data["results_small_url"], headers)
+                    _verify(
+                        f"questionnaire results ({small['responses']} responses)",
+                        html,
+                        results_names,
+                        [*results_names, f'id="response-total">{small["responses"]} 份'],
+                    )
                     for key, label, path, names, required in plan:
                         html = _get_page(base_url + path, headers)
                         shown = _verify(label, html, names, required)
@@ -192,7 +232,8 @@ def main() -> int:
         rows.append(floor)
     summary["floor_rps"] = round(floor_rps, 1) if floor_rps else None
     summary["floor_p99_ms"] = round(floor["p99_ms"], 2) if floor else None
-    for key in ("dashboard", "dashboard_all", "roster"):
+    for key in PAGES:
+        target = P99_TARGETS.get(key, P99_TARGET_MS)
         row = pages.get(key)
         if row is None:
             summary |= {f"{key}_{k}": None for k in ("p50_ms", "p99_ms", "rps", "ratio")}
@@ -201,9 +242,13 @@ def main() -> int:
             continue
         row["ratio"] = _ratio(row["rps"], floor_rps)
         row["queries"] = queries.get(f"{key}_queries")
-        row["ok"] = row["p99_ms"] < P99_TARGET_MS and row["errors"] == 0
-        row["ok_text"] = "ok" if row["ok"] else "MISSED"
+        row["ok"] = row["p99_ms"] < target and row["errors"] == 0
+        row["ok_text"] = f"{'ok' if row['ok'] else 'MISSED'} <{target:g}ms"
         rows.append(row)
+        if key == "results":
+            # Same questions, 12 responses: its query count beside the large one's.
+            small_label = f"results, {summary.get('results_small_responses')} responses"
+            rows.append({"server": small_label, "queries": queries.get("results_small_queries")})
         summary |= {
             f"{key}_p50_ms": round(row["p50_ms"], 2),
             f"{key}_p99_ms": round(row["p99_ms"], 2),
@@ -214,7 +259,14 @@ def main() -> int:
             f"{key}_errors": row["errors"],
             f"{key}_ok": row["ok"],
         }
+    summary["results_queries_small"] = queries.get("results_small_queries")
+    summary["results_queries_constant"] = (
+        summary["results_queries"] is not None
+        and summary["results_queries"] == summary["results_queries_small"]
+    )
+    summary["results_p99_target_ms"] = RESULTS_P99_TARGET_MS
     summary["dashboard_subjects_shown"] = pages.get("dashboard", {}).get("shown")
+    summary["results_subjects_shown"] = pages.get("results", {}).get("shown")
     summary["subjects"] = SUBJECTS
     summary["officials"] = OFFICIALS
     if rows:
@@ -223,6 +275,8 @@ def main() -> int:
         "error" not in summary
         and summary["dashboard_ok"]
         and summary["roster_ok"]
+        and summary["results_ok"]
+        and summary["results_queries_constant"]
         and (floor or {}).get("errors") == 0
     )
     summary["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
@@ -231,6 +285,7 @@ def main() -> int:
     # The agreed keys first, in their order; details after them.
     first = ["bench", "floor_rps"]
     first += [f"{page}_{key}" for page in ("dashboard", "roster") for key in PAGE_KEYS]
+    first += [f"results_{key}" for key in PAGE_KEYS] + ["results_queries_small"]
     first += ["subjects", "officials", "ok"]
     emit_json({key: summary.get(key) for key in first} | summary)
     return 0 if summary["ok"] else 1

@@ -11,6 +11,7 @@ so that a small group's answers cannot be traced to a person.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, F, Max, Min, Q, Window
 from django.db.models.functions import RowNumber
 
@@ -18,7 +19,7 @@ from reviews.charts import choice_segments
 from reviews.models import Choice
 
 from .models import Answer, Channel, QuestionKind, Questionnaire, Response
-from .responses import load_structure
+from .responses import structure_for_answering
 
 RATE_DEFINITION = "满意率 =（满意 + 基本满意）÷（该项答卷数 − 选“不了解”的答卷数）。"
 TEXT_SAMPLE = 5
@@ -128,6 +129,9 @@ class Results:
     definition = RATE_DEFINITION
 
 
+AGGREGATES_TTL = 3600  # seconds; the key changes with every new answer anyway
+
+
 def _answers(questionnaire: Questionnaire, exclude_suspicious: bool):
     answers = Answer.objects.filter(questionnaire=questionnaire)
     if exclude_suspicious:
@@ -135,30 +139,8 @@ def _answers(questionnaire: Questionnaire, exclude_suspicious: bool):
     return answers
 
 
-def questionnaire_results(questionnaire: Questionnaire, *, exclude_suspicious=False) -> Results:
-    """Everything the results page and the summary workbook show, in seven queries."""
-    k = questionnaire.review.rules.min_group_size
-    structure = load_structure(questionnaire)  # 3 queries
-
-    # Responses per channel, and the open link's suspicious ones (1 query).
-    per_channel = {
-        row["channel"]: row
-        for row in Response.objects.filter(questionnaire=questionnaire)
-        .values("channel")
-        .annotate(n=Count("id"), suspicious=Count("id", filter=Q(suspicious=True)))
-        .order_by()
-    }
-    suspicious = sum(r["suspicious"] for r in per_channel.values())
-
-    def counted(code):
-        row = per_channel.get(code)
-        if not row:
-            return 0
-        return row["n"] - (row["suspicious"] if exclude_suspicious else 0)
-
-    channels = [(c.value, c.label, counted(c.value)) for c in CHANNELS]
-    paper_entered = per_channel.get(Channel.PAPER, {}).get("n", 0)
-
+def _aggregates(questionnaire, structure, exclude_suspicious: bool):
+    """Choice counts, per-question statistics and the latest free texts (three queries)."""
     answers = _answers(questionnaire, exclude_suspicious)
     # Choice counts per question × subject × dimension × channel (1 query).
     choice_counts = defaultdict(int)
@@ -201,6 +183,49 @@ def questionnaire_results(questionnaire: Questionnaire, *, exclude_suspicious=Fa
             .values_list("question_id", "text")
         ):
             texts[qid].append(text)
+
+    return dict(choice_counts), stats, dict(texts)
+
+
+def questionnaire_results(questionnaire: Questionnaire, *, exclude_suspicious=False) -> Results:
+    """Everything the results page and the summary workbook show, in seven queries."""
+    k = questionnaire.review.rules.min_group_size
+    structure = structure_for_answering(questionnaire)  # 3 queries, or none when frozen
+
+    # Responses per channel, and the open link's suspicious ones (1 query).
+    per_channel = {
+        row["channel"]: row
+        for row in Response.objects.filter(questionnaire=questionnaire)
+        .values("channel")
+        .annotate(n=Count("id"), suspicious=Count("id", filter=Q(suspicious=True)))
+        .order_by()
+    }
+    suspicious = sum(r["suspicious"] for r in per_channel.values())
+
+    def counted(code):
+        row = per_channel.get(code)
+        if not row:
+            return 0
+        return row["n"] - (row["suspicious"] if exclude_suspicious else 0)
+
+    channels = [(c.value, c.label, counted(c.value)) for c in CHANNELS]
+    paper_entered = per_channel.get(Channel.PAPER, {}).get("n", 0)
+
+    # The aggregates grow with the answers; the rest of the page does not. Answers are never
+    # changed or deleted and a response's channel and suspicious mark are set when it is
+    # stored, so the counts per channel identify the answers the aggregates were built from:
+    # they are the cache key, and a new answer makes a new key.
+    key = "survey-results:{}:{}:{}:{}".format(
+        questionnaire.pk,
+        questionnaire.created_at.timestamp(),
+        int(exclude_suspicious),
+        ",".join(f"{c}={r['n']}/{r['suspicious']}" for c, r in sorted(per_channel.items())),
+    )
+    aggregates = cache.get(key)
+    if aggregates is None:
+        aggregates = _aggregates(questionnaire, structure, exclude_suspicious)
+        cache.set(key, aggregates, AGGREGATES_TTL)
+    choice_counts, stats, texts = aggregates
 
     # Group the choice counts by question for the assembly below.
     by_question = defaultdict(list)

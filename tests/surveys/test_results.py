@@ -200,3 +200,25 @@ def test_results_page_runs_a_constant_number_of_queries(
     few = _page_queries(client, small, django_assert_max_num_queries, 20)
     many = _page_queries(client, large, django_assert_max_num_queries, 20)
     assert few == many
+
+
+def test_aggregates_are_cached_until_a_new_answer_arrives(review, subjects):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    questionnaire = matrix_questionnaire(review, subjects, dimensions=[])
+    fill(questionnaire, ["satisfied"] * 3)
+    first = questionnaire_results(questionnaire)
+    # The same answers again: the counts per channel (the cache key) are read, but the
+    # aggregation over the answers is not repeated.
+    with CaptureQueriesContext(connection) as queries:
+        again = questionnaire_results(questionnaire)
+    assert not [q for q in queries.captured_queries if "surveys_answer" in q["sql"]]
+    assert [q for q in queries.captured_queries if "surveys_response" in q["sql"]]
+    def counts(result):
+        return result.sections[0][1][0].rows[0].cells[0].counts
+
+    assert counts(again) == counts(first) == {"satisfied": 3}
+    fill(questionnaire, ["dissatisfied"])
+    after = questionnaire_results(questionnaire)
+    assert counts(after) == {"satisfied": 3, "dissatisfied": 1}
