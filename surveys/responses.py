@@ -266,9 +266,7 @@ def _insert_answers(response_id, questionnaire_id: int, rows: list[dict]) -> Non
     """
     if not rows:
         return
-    response_value = Answer._meta.get_field("response").get_db_prep_value(
-        response_id, connection
-    )
+    response_value = Answer._meta.get_field("response").get_db_prep_value(response_id, connection)
     columns = [
         [response_value] * len(rows),
         [questionnaire_id] * len(rows),

@@ -215,6 +215,7 @@ def test_aggregates_are_cached_until_a_new_answer_arrives(review, subjects):
         again = questionnaire_results(questionnaire)
     assert not [q for q in queries.captured_queries if "surveys_answer" in q["sql"]]
     assert [q for q in queries.captured_queries if "surveys_response" in q["sql"]]
+
     def counts(result):
         return result.sections[0][1][0].rows[0].cells[0].counts
 
