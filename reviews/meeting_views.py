@@ -12,7 +12,6 @@ from urllib.parse import quote, urlencode
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -27,7 +26,7 @@ from subjects.exports import XLSX_TYPE
 from subjects.forms import errors_into_form, report_refusal
 from subjects.models import User
 from subjects.roles import Role, has_role
-from subjects.security import client_ip, security_event
+from subjects.throttle import FailureThrottle
 from subjects.widgets import bootstrap
 
 from . import meetings
@@ -681,24 +680,7 @@ def ballot_done(request, pk):
     )
 
 
-CODE_FAILURES_ALLOWED = 20
-CODE_FAILURE_WINDOW = 15 * 60
-
-
-def _code_throttled(request) -> bool:
-    return cache.get(f"vote-code-fail:{client_ip(request)}", 0) >= CODE_FAILURES_ALLOWED
-
-
-def _code_failed(request) -> None:
-    key = f"vote-code-fail:{client_ip(request)}"
-    if cache.add(key, 1, CODE_FAILURE_WINDOW):
-        return
-    try:
-        failures = cache.incr(key)
-    except ValueError:
-        failures = 1
-    if failures == CODE_FAILURES_ALLOWED:
-        security_event("poll.code_throttled", f"投票码连续输错 {failures} 次，暂停 15 分钟")
+CODE_THROTTLE = FailureThrottle(prefix="vote-code-fail", event="poll.code_throttled", what="投票码")
 
 
 @public
@@ -711,7 +693,7 @@ def vote_with_code(request):
         form = CodeEntryForm(initial={"code": request.GET.get("code", "")})
         return render(request, "reviews/meeting/vote_code.html", {"form": bootstrap(form)})
     form = CodeEntryForm(request.POST)
-    if _code_throttled(request):
+    if CODE_THROTTLE.blocked(request):
         form.is_valid()
         form.add_error(None, "投票码输错次数过多，请 15 分钟后再试，或向工作人员求助。")
     elif form.is_valid():
@@ -725,7 +707,7 @@ def vote_with_code(request):
             return _ballot(
                 request, voter.poll, voter, code=code, done_url=reverse("reviews:vote_code_done")
             )
-        _code_failed(request)
+        CODE_THROTTLE.failed(request)
         form.add_error("code", "投票码不正确，请核对选票条上的投票码。")
     return render(request, "reviews/meeting/vote_code.html", {"form": bootstrap(form)})
 

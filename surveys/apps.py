@@ -3,7 +3,13 @@ import importlib
 from django.apps import AppConfig
 
 # Service modules register their audit action labels when imported.
-SERVICE_MODULES = ("builder", "invitations", "investigation", "findings", "duty_reports")
+SERVICE_MODULES = (
+    "builder",
+    "distribution",
+    "investigation",
+    "findings",
+    "duty_reports",
+)
 
 
 class SurveysConfig(AppConfig):
@@ -12,8 +18,4 @@ class SurveysConfig(AppConfig):
 
     def ready(self):
         for name in SERVICE_MODULES:
-            try:
-                importlib.import_module(f"{self.name}.{name}")
-            except ModuleNotFoundError as error:
-                if error.name != f"{self.name}.{name}":
-                    raise
+            importlib.import_module(f"{self.name}.{name}")

@@ -22,10 +22,9 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
-from reviews.demo import COURT_TITLE, DUTY_2025_TITLE
+from reviews.demo import COURT_TITLE, DUTY_2025_TITLE, _users
 from reviews.models import Review, Subject
 from subjects.files import in_memory
-from subjects.models import User
 from subjects.roles import Role, has_role
 
 from . import builder, distribution, duty_reports, findings, investigation
@@ -46,11 +45,6 @@ PERFORMANCE_TITLE_PREFIX = "2026年度政府组成部门负责人履职评议"
 # get the default; 蒋学文 was graded 不满意 in the 2025 meeting, 朱志玉 基本满意.
 LEANINGS = {"蒋学文": (2, 4, 5), "朱志玉": (4, 5, 2), "戴永明": (4, 4, 2)}
 DEFAULT_LEANING = (8, 3, 1)
-
-
-def _users(*usernames):
-    found = {u.username: u for u in User.objects.filter(username__in=usernames)}
-    return [found[name] for name in usernames]
 
 
 def _aware(day: date, hour: int = 9) -> datetime:
@@ -293,7 +287,7 @@ def _investigate(
                     severity=severity,
                     description=text,
                 )
-            report = investigation.save_report(
+            investigation.save_report(
                 actor=author,
                 subject=subject,
                 version=0,
@@ -313,7 +307,6 @@ def _investigate(
                 investigation.hear_report(
                     actor=chair, subject=subject, heard_on=heard_on, session=session
                 )
-            del report
     # The activities happened on their own days; the records were written then too.
     Activity.objects.filter(review=review).update(created_at=_aware(day, 17))
 

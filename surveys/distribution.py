@@ -43,19 +43,6 @@ MAX_EMAIL_LINES = 2000
 # --- fetchers and read queries ------------------------------------------------------------------
 
 
-def get_questionnaire_for_office(user, pk: int) -> Questionnaire:
-    """The permission-checking fetcher: 404 for a questionnaire of a review the user may not
-    see."""
-    questionnaire = (
-        Questionnaire.objects.select_related("review")
-        .filter(pk=pk, review__in=visible_reviews(user))
-        .first()
-    )
-    if questionnaire is None:
-        raise Http404
-    return questionnaire
-
-
 def get_batch_for_office(user, pk: int) -> InvitationBatch:
     batch = (
         InvitationBatch.objects.select_related("questionnaire__review")

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font
 from reviews.models import Review, Subject
 from subjects.audit import record, register_actions
 
-from .investigation import require_open
+from .investigation import lock_review, require_open
 from .models import Activity, Finding, FindingStatus
 from .selectors_investigation import can_write_group
 
@@ -39,12 +39,6 @@ FINDING_FIELDS = (
     "source_note",
     "severity",
 )
-
-
-def _lock_review(review_id: int) -> Review:
-    # The review row serialises number allocation: concurrent creators queue here, and each
-    # reads the maximum only after the previous one committed.
-    return Review.objects.select_for_update().get(pk=review_id)
 
 
 def _require_writer(actor, subject: Subject) -> None:
@@ -72,7 +66,7 @@ def _clean(data: dict) -> dict:
 
 @transaction.atomic
 def create_finding(*, actor, subject: Subject, **data) -> Finding:
-    review = _lock_review(subject.review_id)
+    review = lock_review(subject.review_id)
     require_open(review)
     subject = Subject.objects.select_related("group").get(pk=subject.pk)
     _require_writer(actor, subject)
@@ -94,7 +88,7 @@ def create_finding(*, actor, subject: Subject, **data) -> Finding:
 
 
 def _lock_finding(finding: Finding) -> Finding:
-    _lock_review(finding.review_id)
+    lock_review(finding.review_id)
     return (
         Finding.objects.select_for_update(of=("self",))
         .select_related("review", "subject", "subject__group")

@@ -63,7 +63,9 @@ def require_open(review: Review) -> None:
         raise ValidationError(CLOSED.format(phase=review.get_phase_display()))
 
 
-def _lock_review(review_id: int) -> Review:
+def lock_review(review_id: int) -> Review:
+    """The review row, locked: serialises changes to its records (e.g. finding numbers: each
+    creator reads the maximum only after the previous one committed)."""
     return Review.objects.select_for_update().get(pk=review_id)
 
 
@@ -134,7 +136,7 @@ def create_activity(
 
 @transaction.atomic
 def _create_activity(*, actor, review, group, subjects, checked, data) -> Activity:
-    review = _lock_review(review.pk)
+    review = lock_review(review.pk)
     require_open(review)
     _check_activity(actor=actor, review=review, group=group, subjects=subjects)
     if data.get("held_on") and data["held_on"] > timezone.localdate():
@@ -180,7 +182,7 @@ def update_activity(
 
 @transaction.atomic
 def _update_activity(*, actor, activity, group, subjects, checked, data) -> Activity:
-    review = _lock_review(activity.review_id)
+    review = lock_review(activity.review_id)
     require_open(review)
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     if not can_write_group(actor, review.pk, activity.group_id):
@@ -220,7 +222,7 @@ def _update_activity(*, actor, activity, group, subjects, checked, data) -> Acti
 @transaction.atomic
 def remove_activity_attachment(*, actor, attachment: ActivityAttachment) -> None:
     activity = attachment.activity
-    review = _lock_review(activity.review_id)
+    review = lock_review(activity.review_id)
     require_open(review)
     if not can_write_group(actor, review.pk, activity.group_id):
         raise PermissionDenied
@@ -270,7 +272,7 @@ def _require_report_writer(actor, subject: Subject) -> None:
 def save_report(*, actor, subject: Subject, version: int, **sections) -> InvestigationReport:
     """Save the draft. `version` is what the editor loaded (0 before the first save); if
     somebody saved in between, refuse rather than overwrite their text."""
-    review = _lock_review(subject.review_id)
+    review = lock_review(subject.review_id)
     require_open(review)
     subject, report = _lock_report(subject)
     _require_report_writer(actor, subject)
@@ -315,7 +317,7 @@ def add_report_attachments(*, actor, subject: Subject, files: Iterable) -> list:
 
 @transaction.atomic
 def _add_report_attachments(*, actor, subject, checked) -> list:
-    review = _lock_review(subject.review_id)
+    review = lock_review(subject.review_id)
     require_open(review)
     subject, report = _lock_report(subject)
     _require_report_writer(actor, subject)
@@ -339,7 +341,7 @@ def _add_report_attachments(*, actor, subject, checked) -> list:
 @transaction.atomic
 def remove_report_attachment(*, actor, attachment: InvestigationReportAttachment) -> None:
     report = attachment.report
-    review = _lock_review(report.subject.review_id)
+    review = lock_review(report.subject.review_id)
     require_open(review)
     subject, report = _lock_report(report.subject)
     _require_report_writer(actor, subject)
@@ -366,7 +368,7 @@ SECTION_LABELS = {
 
 @transaction.atomic
 def submit_report(*, actor, subject: Subject) -> InvestigationReport:
-    review = _lock_review(subject.review_id)
+    review = lock_review(subject.review_id)
     require_open(review)
     subject, report = _lock_report(subject)
     _require_report_writer(actor, subject)
@@ -406,7 +408,7 @@ def submit_report(*, actor, subject: Subject) -> InvestigationReport:
 def _council_step(actor, subject: Subject) -> tuple[Subject, InvestigationReport]:
     if not has_role(actor, Role.COUNCIL):
         raise PermissionDenied
-    review = _lock_review(subject.review_id)
+    review = lock_review(subject.review_id)
     require_open(review)
     subject, report = _lock_report(subject)
     if report is None or report.status != ReportStatus.SUBMITTED:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.crypto import salted_hmac
 
 from subjects.security import client_ip
+from subjects.throttle import count_in_window
 
 from .models import Questionnaire, Response
 from .responses import submit_open
@@ -66,17 +67,6 @@ def _ip_key(request, questionnaire: Questionnaire) -> str:
     return f"survey-open:{questionnaire.pk}:{digest}"
 
 
-def _count_submission(key: str) -> int:
-    """Count one submission from an address in the current hour; the count including it."""
-    if cache.add(key, 1, WINDOW):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW)
-        return 1
-
-
 def is_throttled(request, questionnaire: Questionnaire) -> bool:
     return cache.get(_ip_key(request, questionnaire), 0) >= per_ip_hour()
 
@@ -87,7 +77,7 @@ def submit(request, questionnaire: Questionnaire, rows: list[dict]) -> Response:
         raise AlreadyAnswered()
     if is_throttled(request, questionnaire):
         raise OpenLinkThrottled()
-    count = _count_submission(_ip_key(request, questionnaire))
+    count = count_in_window(_ip_key(request, questionnaire), WINDOW)
     if count > per_ip_hour():  # another request from the same address got in first
         raise OpenLinkThrottled()
     return submit_open(questionnaire, rows, suspicious=count > 1)

@@ -22,6 +22,7 @@ from subjects.roles import Role
 from subjects.widgets import bootstrap
 
 from . import distribution, pdf
+from .builder import get_questionnaire_for_user
 from .forms_distribute import AccountsForm, EmailForm, PaperReceivedForm, SlipsForm
 from .models import InvitationBatch, QuestionKind
 from .responses import load_structure, parse_answers
@@ -88,7 +89,7 @@ def _distribution_page(request, questionnaire, *, active="slips", status=200, **
 @roles_required(Role.OFFICE)
 @require_GET
 def distribution_page(request, pk):
-    questionnaire = distribution.get_questionnaire_for_office(request.user, pk)
+    questionnaire = get_questionnaire_for_user(request.user, pk)
     return _distribution_page(request, questionnaire, active=request.GET.get("tab", "slips"))
 
 
@@ -96,7 +97,7 @@ def distribution_page(request, pk):
 @require_POST
 def batch_create(request, pk):
     """One POST per delivery. Slips answer with the PDF itself: the codes exist nowhere else."""
-    questionnaire = distribution.get_questionnaire_for_office(request.user, pk)
+    questionnaire = get_questionnaire_for_user(request.user, pk)
     delivery = request.POST.get("delivery")
     if delivery == Delivery.SLIPS:
         form = SlipsForm(request.POST)
@@ -186,7 +187,7 @@ def batch_remind(request, pk):
 @roles_required(Role.OFFICE)
 @require_http_methods(["GET", "POST"])
 def open_link(request, pk):
-    questionnaire = distribution.get_questionnaire_for_office(request.user, pk)
+    questionnaire = get_questionnaire_for_user(request.user, pk)
     if request.method == "POST":
         enabled = request.POST.get("enabled") == "1"
         distribution.set_open_link(actor=request.user, questionnaire=questionnaire, enabled=enabled)
@@ -213,7 +214,7 @@ def open_link(request, pk):
 @roles_required(Role.OFFICE)
 @require_GET
 def open_link_poster(request, pk):
-    questionnaire = distribution.get_questionnaire_for_office(request.user, pk)
+    questionnaire = get_questionnaire_for_user(request.user, pk)
     return _pdf_response(pdf.poster_pdf(questionnaire), _filename(questionnaire, "二维码"))
 
 
@@ -223,7 +224,7 @@ def open_link_poster(request, pk):
 @roles_required(Role.OFFICE)
 @require_GET
 def paper_pdf(request, pk):
-    questionnaire = distribution.get_questionnaire_for_office(request.user, pk)
+    questionnaire = get_questionnaire_for_user(request.user, pk)
     content = pdf.paper_pdf(questionnaire, load_structure(questionnaire))
     return _pdf_response(content, _filename(questionnaire, "纸质问卷"))
 
@@ -272,7 +273,7 @@ def _entry_structure(questionnaire, data=None, errors=None):
 @require_http_methods(["GET", "POST"])
 def paper_entry(request, pk):
     """Keying in paper forms, one after another: a saved form gives a fresh empty one."""
-    questionnaire = distribution.get_questionnaire_for_office(request.user, pk)
+    questionnaire = get_questionnaire_for_user(request.user, pk)
     errors: dict[str, str] = {}
     data = None
     refusal = []
@@ -323,7 +324,7 @@ def paper_entry(request, pk):
 @roles_required(Role.OFFICE)
 @require_POST
 def paper_received(request, pk):
-    questionnaire = distribution.get_questionnaire_for_office(request.user, pk)
+    questionnaire = get_questionnaire_for_user(request.user, pk)
     form = PaperReceivedForm(request.POST)
     back = request.POST.get("next")
     if back != reverse("surveys:paper_entry", args=[questionnaire.pk]):

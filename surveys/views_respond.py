@@ -7,7 +7,6 @@ security event is recorded when an address reaches the limit.
 """
 
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from subjects.access import public, roles_required
 from subjects.roles import Role
-from subjects.security import client_ip, security_event
+from subjects.throttle import FailureThrottle
 from subjects.widgets import bootstrap
 
 from . import openlink
@@ -37,8 +36,9 @@ from .responses import (
 PLAIN = "base_plain.html"
 ACCOUNT = "base.html"
 
-CODE_FAILURES_ALLOWED = 20
-CODE_FAILURE_WINDOW = 15 * 60
+CODE_THROTTLE = FailureThrottle(
+    prefix="survey-code-fail", event="survey.code_throttled", what="问卷邀请码"
+)
 THROTTLED_MESSAGE = "邀请码输错次数过多，请 15 分钟后再试，或向发放问卷的工作人员求助。"
 
 
@@ -58,30 +58,6 @@ class CodeForm(forms.Form):
 
 def normalise(code: str) -> str:
     return "".join(code.split()).replace("-", "").upper()
-
-
-# --- wrong codes: throttled per address --------------------------------------------------------
-
-
-def _fail_key(request) -> str:
-    return f"survey-code-fail:{client_ip(request)}"
-
-
-def _code_throttled(request) -> bool:
-    return cache.get(_fail_key(request), 0) >= CODE_FAILURES_ALLOWED
-
-
-def _code_failed(request) -> None:
-    key = _fail_key(request)
-    if cache.add(key, 1, CODE_FAILURE_WINDOW):
-        failures = 1
-    else:
-        try:
-            failures = cache.incr(key)
-        except ValueError:
-            failures = 1
-    if failures == CODE_FAILURES_ALLOWED:
-        security_event("survey.code_throttled", f"问卷邀请码连续输错 {failures} 次，暂停 15 分钟")
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -140,7 +116,7 @@ def code_entry(request):
         return render(request, "surveys/respond/code.html", {"form": bootstrap(form)})
     form = CodeForm(request.POST)
     status = 200
-    if _code_throttled(request):
+    if CODE_THROTTLE.blocked(request):
         form.is_valid()
         form.add_error(None, THROTTLED_MESSAGE)
         status = 429
@@ -148,7 +124,7 @@ def code_entry(request):
         code = form.cleaned_data["code"]
         if find_invitation(code) is not None:
             return redirect("surveys:respond_with_code", code=code)
-        _code_failed(request)
+        CODE_THROTTLE.failed(request)
         form.add_error("code", InvitationUnknown().messages[0])
     return render(request, "surveys/respond/code.html", {"form": bootstrap(form)}, status=status)
 
@@ -160,11 +136,11 @@ def answer_with_code(request, code):
     """The answer page a slip's QR code opens. The code stays in the URL and the form; it is
     never put in the session."""
     code = normalise(code)
-    if _code_throttled(request):
+    if CODE_THROTTLE.blocked(request):
         return _message(request, "throttled", status=429)
     invitation = find_invitation(code) if len(code) == CODE_LENGTH else None
     if invitation is None:
-        _code_failed(request)
+        CODE_THROTTLE.failed(request)
         return _message(request, "unknown", status=404)
     questionnaire = invitation.questionnaire
     if invitation.used:
