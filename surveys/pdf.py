@@ -1,64 +1,25 @@
 """Printed questionnaire material rendered with WeasyPrint: the sheet of invitation slips,
 the open-link poster and the paper questionnaire.
 
-R16: the renderer fetches nothing but data: URIs and the project's own static files (the
-fetcher below); templates escape every user text; fonts come from the system (fontconfig),
-not from URLs.
+R16: the renderer fetches nothing but data: URIs and the project's own static files
+(subjects.pdf.StaticOnlyFetcher); templates escape every user text; fonts come from the
+system (fontconfig), not from URLs.
 """
-
-import mimetypes
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import segno
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from subjects.pdf import StaticOnlyFetcher, static_file_for  # noqa: F401  (shared fetcher)
 
 from .models import QuestionKind, Questionnaire
 
 FONT_STACK = '"Noto Serif CJK SC", "Noto Sans CJK SC", serif'
 SANS_STACK = '"Noto Sans CJK SC", "Noto Serif CJK SC", sans-serif'
 SLIPS_PER_PAGE = 8
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """Allows data: URIs and files under STATIC_URL found by the staticfiles finders;
-    refuses everything else (file:, http:, ftp:, other hosts) before any socket opens."""
-
-    def __init__(self):
-        super().__init__(timeout=2, allowed_protocols=("data",), allow_redirects=False)
-
-    def fetch(self, url, headers=None):
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        path = static_file_for(url)
-        if path is None:
-            raise ValueError(f"PDF 渲染拒绝读取外部资源：{url[:100]}")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
-        )
-
-
-def static_file_for(url: str) -> Path | None:
-    """The static file a URL of our own site names, or None."""
-    parts = urlsplit(url)
-    site = urlsplit(settings.PINGYI_SITE_URL)
-    if (parts.scheme, parts.netloc) != (site.scheme, site.netloc):
-        return None
-    path = unquote(parts.path)
-    static_url = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
-    if not path.startswith(static_url) or ".." in path.split("/"):
-        return None
-    found = finders.find(path[len(static_url) :])
-    if not found:
-        return None
-    return Path(found).resolve()
 
 
 def render_pdf(template: str, context: dict) -> bytes:

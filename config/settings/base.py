@@ -243,6 +243,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subjects.tasks.clear_expired_sessions",
         "schedule": 6 * 3600.0,
     },
+    # Deadlines live in the database; this scan finds what is due (R18, R19). Hourly, so a
+    # reminder is at most an hour late after an outage and duplicates are impossible anyway.
+    "scan-obligations": {"task": "rectification.tasks.scan_obligations", "schedule": 3600.0},
 }
 
 # --- Forms and UI -------------------------------------------------------------------------
@@ -255,6 +258,23 @@ PINGYI_ORGAN_NAME = env.string("PINGYI_ORGAN_NAME", "示范县人大常委会")
 PINGYI_SITE_URL = env.string("PINGYI_SITE_URL", "http://127.0.0.1:8000")
 # Uploaded documents (plans, reports): size cap in MiB, also set in nginx.
 PINGYI_MAX_UPLOAD_MB = env.integer("PINGYI_MAX_UPLOAD_MB", 20, minimum=1)
+
+# Fonts of official documents (GB/T 9704). No free 小标宋 or 仿宋_GB2312 exists, so the defaults
+# are free stand-ins (STACK.md); a committee with licensed fonts installs them in fontconfig
+# (or lists them in PINGYI_DOC_FONT_FILES) and names them here. Every stack ends with Noto Serif
+# CJK SC, which has the rare name characters the Fandol fonts lack.
+PINGYI_DOC_FONT_TITLE = env.string("PINGYI_DOC_FONT_TITLE", '"Noto Serif CJK SC"')
+PINGYI_DOC_FONT_BODY = env.string("PINGYI_DOC_FONT_BODY", '"FandolFang"')
+PINGYI_DOC_FONT_HEADING = env.string("PINGYI_DOC_FONT_HEADING", '"Noto Sans CJK SC"')
+PINGYI_DOC_FONT_KAI = env.string("PINGYI_DOC_FONT_KAI", '"FandolKai"')
+# Font files under static/ declared with @font-face: "family=path;family=path".
+PINGYI_DOC_FONT_FILES = env.string(
+    "PINGYI_DOC_FONT_FILES",
+    "FandolFang=fonts/fandol/FandolFang-Regular.otf;FandolKai=fonts/fandol/FandolKai-Regular.otf",
+)
+# Days before an obligation's due date on which its reminders go out (then on the day and
+# weekly while overdue).
+PINGYI_REMINDER_DAYS_BEFORE = (7, 1)
 
 # --- Logging -----------------------------------------------------------------------------
 LOGGING = {

@@ -1,0 +1,194 @@
+"""Official documents as GB/T 9704-2012 PDFs (《党政机关公文格式》), rendered by WeasyPrint.
+
+Geometry (DOMAIN.md, STACK.md): A4, body area 156 mm × 225 mm starting 37 mm from the top and
+28 mm from the left, 22 lines of 28 characters in 3号 (16 pt) 仿宋; the red 版头 35 mm below
+the top of the body area; page numbers "— N —" in 4号 at the outer corners 7 mm below it; the
+版记 (抄送, 印发) at the foot of the last page as a footnote, so body text can never run over it.
+
+R16: templates escape every user text, and the only URLs the renderer may read are the
+project's own static files (subjects.pdf.StaticOnlyFetcher); fonts are a setting.
+"""
+
+import threading
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from subjects.pdf import StaticOnlyFetcher
+
+from .models import Document
+
+# Fonts end with Noto Serif CJK SC: Fandol lacks rare name characters (堃喆赟珺), and without
+# a CJK serif at the end fontconfig substitutes a sans face silently.
+FALLBACK = '"Noto Serif CJK SC", serif'
+BODY_PT = 16  # 3号
+PAGE_NUMBER_PT = 14  # 4号
+TITLE_PT = 22  # 2号
+LINES = 22
+CHARS = 28
+BODY_MM = (156, 225)
+# The first line's glyphs, not its line box, should start at the top of the body area: the
+# half-leading of a 16 pt face on the 10.2 mm grid is moved above the area (measured: the
+# glyph box of FandolFang sits ~2.1 mm below the line box's top).
+GLYPH_OFFSET_MM = 2.1
+
+
+@dataclass(frozen=True)
+class Fonts:
+    title: str
+    body: str
+    heading: str
+    kai: str
+    faces: tuple[tuple[str, str], ...]  # (family, static path)
+
+
+def fonts() -> Fonts:
+    def stack(value: str) -> str:
+        return f"{value}, {FALLBACK}"
+
+    faces = []
+    for entry in filter(None, (e.strip() for e in settings.PINGYI_DOC_FONT_FILES.split(";"))):
+        family, _, path = entry.partition("=")
+        faces.append((family.strip(), path.strip()))
+    return Fonts(
+        title=stack(settings.PINGYI_DOC_FONT_TITLE),
+        body=stack(settings.PINGYI_DOC_FONT_BODY),
+        heading=stack(settings.PINGYI_DOC_FONT_HEADING),
+        kai=stack(settings.PINGYI_DOC_FONT_KAI),
+        faces=tuple(faces),
+    )
+
+
+_local = threading.local()
+
+
+def _font_setup(current: Fonts) -> tuple[FontConfiguration, CSS]:
+    """One FontConfiguration and one parsed @font-face sheet per thread and font setting:
+    loading a 7 MB OTF again for every document would cost most of a render."""
+    cached = getattr(_local, "fonts", None)
+    if cached is None or cached[0] != current:
+        font_config = FontConfiguration()
+        site = settings.PINGYI_SITE_URL.rstrip("/")
+        static_url = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
+        rules = "\n".join(
+            f'@font-face {{ font-family: "{family}"; src: url("{site}{static_url}{path}"); }}'
+            for family, path in current.faces
+        )
+        sheet = CSS(string=rules, font_config=font_config, url_fetcher=StaticOnlyFetcher())
+        cached = (current, font_config, sheet)
+        _local.fonts = cached
+    return cached[1], cached[2]
+
+
+@cache
+def _geometry() -> dict:
+    pitch_mm = BODY_MM[1] / LINES
+    char_pt = BODY_MM[0] / CHARS / 25.4 * 72
+    return {
+        "pitch_mm": f"{pitch_mm:.4f}",
+        # A hair tighter than exact, so rounding never pushes the 28th character over.
+        "letter_spacing_pt": f"{char_pt - BODY_PT - 0.02:.4f}",
+        "top_mm": f"{37 - GLYPH_OFFSET_MM:.2f}",
+        "bottom_mm": f"{35 + GLYPH_OFFSET_MM:.2f}",
+        # Page numbers: the top of the number 7 mm below the real bottom of the body area.
+        "number_pad_mm": f"{7 + GLYPH_OFFSET_MM:.2f}",
+        # The 版头's organ mark: its top 35 mm below the top of the body area.
+        "header_gap_mm": f"{35 + GLYPH_OFFSET_MM:.2f}",
+    }
+
+
+@cache
+def _covered(faces: tuple[tuple[str, str], ...]) -> frozenset[int] | None:
+    """Code points every configured font file covers; None when no file is configured."""
+    from django.contrib.staticfiles import finders
+    from fontTools.ttLib import TTFont
+
+    covered: frozenset[int] | None = None
+    for _family, path in faces:
+        found = finders.find(path)
+        if not found:
+            continue
+        with TTFont(found, lazy=True) as font:
+            points = frozenset(font.getBestCmap())
+        covered = points if covered is None else covered & points
+    return covered
+
+
+def mark_rare(text: str) -> str:
+    """Escape `text` and wrap each character the document fonts lack (堃喆赟珺 …) in a span
+    with no line height: the fallback face has taller metrics and would otherwise push its
+    line off the 22-line grid."""
+    covered = _covered(fonts().faces)
+    out = []
+    for char in text:
+        escaped = escape(char)
+        if covered is not None and ord(char) > 0x2E7F and ord(char) not in covered:
+            out.append(f'<span class="rare">{escaped}</span>')
+        else:
+            out.append(escaped)
+    return mark_safe("".join(out))  # noqa: S308  (every character escaped above)
+
+
+def header_size_pt(header: str) -> float:
+    """The organ mark as large as fits the 156 mm line (at most 36 pt, the usual size)."""
+    width_pt = BODY_MM[0] / 25.4 * 72 * 0.96
+    return round(min(36.0, width_pt / max(len(header), 1)), 1)
+
+
+def clause_parts(text: str) -> tuple[str, str]:
+    """A clause's first sentence is its 小标题 (楷体), the rest is body text."""
+    head, sep, rest = text.partition("。")
+    if sep and rest.strip():
+        return head + sep, rest.strip()
+    return text, ""
+
+
+def context_for(document: Document, *, draft: bool, public: bool = False) -> dict:
+    blocks = []
+    clause_number = 0
+    for block in document.body:
+        if public and block.get("internal"):
+            continue
+        block = dict(block)
+        if block.get("kind") == "clause":
+            clause_number += 1
+            block["lead"], block["rest"] = clause_parts(block.get("text", ""))
+            block["number"] = clause_number
+        blocks.append(block)
+    cc = [line.strip() for line in document.cc.replace("，", "，\n").splitlines() if line.strip()]
+    return {
+        "document": document,
+        "organ": document.organ,
+        "blocks": blocks,
+        "cc": "".join(cc).rstrip("，,、。") if cc else "",
+        "draft": draft,
+        "reference": document.reference
+        or f"{document.organ.code}〔{document.signed_on.year if document.signed_on else '    '}〕"
+        "    号",
+        "header_pt": header_size_pt(document.organ.header),
+        "fonts": fonts(),
+        "g": _geometry(),
+        "body_pt": BODY_PT,
+        "title_pt": TITLE_PT,
+        "number_pt": PAGE_NUMBER_PT,
+    }
+
+
+def render(document: Document, *, draft: bool = False, public: bool = False) -> bytes:
+    """The document's PDF. A draft carries a watermark and a blank number."""
+    current = fonts()
+    font_config, face_sheet = _font_setup(current)
+    html = render_to_string(
+        "pdf/rectification/document.html", context_for(document, draft=draft, public=public)
+    )
+    return HTML(
+        string=html,
+        base_url=settings.PINGYI_SITE_URL.rstrip("/") + "/",
+        url_fetcher=StaticOnlyFetcher(),
+    ).write_pdf(stylesheets=[face_sheet], font_config=font_config)
