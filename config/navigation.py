@@ -31,6 +31,13 @@ NAV_ITEMS = (
         frozenset({Role.OFFICE, Role.COUNCIL}),
         "reviews:meeting",
     ),
+    NavItem(
+        "评议意见",
+        "rectification:council_opinions",
+        "file-earmark-check",
+        frozenset({Role.COUNCIL}),
+        "rectification:",
+    ),
     NavItem("我的工作组", "reviews:group_home", "people", frozenset({Role.GROUP_MEMBER})),
     NavItem(
         "会议与测评",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("subjects.urls")),
     path("", include("reviews.urls")),
     path("", include("surveys.urls")),
+    path("", include("rectification.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -58,6 +58,11 @@ RENDER_TASK = "rectification.tasks.render_document"
 DRAFT_PHASES = (Phase.MEETING, Phase.RECTIFY)
 
 
+def date_cn(day: date) -> str:
+    """2025年9月8日, as documents write dates (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 # --- organs and numbers -----------------------------------------------------------------------
 
 
@@ -417,7 +422,7 @@ def acknowledge(*, actor, document: Document) -> Document:
     if document.subject_id is None:
         raise PermissionDenied
     if document.received_on is not None and not document.receipt_recorded:
-        raise ValidationError(f"已于{document.received_on:%Y年%m月%d日}签收。")
+        raise ValidationError(f"已于{date_cn(document.received_on)}签收。")
     document.received_on = timezone.localdate()
     document.received_by = actor
     document.receipt_recorded = False

@@ -22,7 +22,7 @@ from reviews.workflow import Phase
 from subjects.models import Notification, User
 from subjects.roles import Role
 
-from .models import Obligation, ObligationKind, Reminder
+from .models import Document, DocumentKind, DocumentStatus, Obligation, ObligationKind, Reminder
 
 BATCH = 500
 
@@ -83,6 +83,7 @@ def scan(*, now: datetime | None = None) -> ScanResult:
             batch = list(
                 Obligation.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(fulfilled_at__isnull=True, due_on__lte=horizon(today), pk__gt=last_id)
+                .exclude(review__phase=Phase.ARCHIVED)
                 .select_related("review")
                 .order_by("pk")[:BATCH]
             )
@@ -149,11 +150,24 @@ def sync_obligations(today: date) -> int:
         due = party_report_due(review)
         if due is None:
             continue
+        # The report may have been issued before the first scan after the meeting: then the
+        # obligation opens already fulfilled, or the office would be reminded of done work.
+        issued = (
+            Document.objects.filter(
+                review=review, kind=DocumentKind.PARTY_REPORT, status=DocumentStatus.ISSUED
+            )
+            .order_by("issued_at", "pk")
+            .first()
+        )
         _, created = Obligation.objects.get_or_create(
             review=review,
             kind=ObligationKind.PARTY_REPORT,
             subject=None,
-            defaults={"due_on": due},
+            defaults={
+                "due_on": due,
+                "fulfilled_at": issued.issued_at if issued else None,
+                "document": issued,
+            },
         )
         made += created
     return made

@@ -26,7 +26,7 @@ from subjects.audit import record, register_actions
 from subjects.notifications import notify
 from subjects.roles import Role, has_role
 from surveys.duty_reports import recipients_of
-from surveys.models import Finding, FindingCategory, FindingStatus
+from surveys.models import Finding, FindingCategory, FindingStatus, InvestigationReport
 
 from . import documents
 from .models import (
@@ -224,15 +224,19 @@ def _requirements(subject: Subject) -> str:
 
 
 def draft_content(subject: Subject) -> dict:
-    """The opinion as the system can prefill it: the 测评 result, the 询问 record, one clause
-    per category of active findings (citing them), the deadlines of the review's rules."""
+    """The opinion as the system can prefill it: the achievements of the group's 调查报告, the
+    测评 result, the 询问 record, one clause per category of active findings (citing them),
+    the deadlines of the review's rules."""
     item = _poll_item(subject)
+    report = InvestigationReport.objects.filter(subject=subject).only("achievements").first()
+    achievements = " ".join((report.achievements if report else "").split())
     overall = "".join(
         filter(
             None,
             [
-                f"{_addressee(subject)}任职以来，" if not subject.is_unit else "",
-                "（请根据调查报告填写履职成效。）",
+                achievements
+                or (f"{_addressee(subject)}任职以来，" if not subject.is_unit else "")
+                + "（请根据调查报告填写履职成效。）",
                 _grade_sentence(item),
                 _inquiry_sentence(subject),
             ],
@@ -333,6 +337,11 @@ def _lock(opinion: Opinion) -> Opinion:
     )
 
 
+def _lines(text: str) -> str:
+    """Browsers post CRLF; keep plain newlines, trimmed lines, no empty edges."""
+    return "\n".join(line.strip() for line in text.replace("\r\n", "\n").split("\n")).strip()
+
+
 @transaction.atomic
 def save_opinion(
     *,
@@ -362,15 +371,18 @@ def save_opinion(
     if not title.strip():
         raise ValidationError("请填写标题。")
     before = snapshot(opinion)
-    opinion.title = title.strip()
-    opinion.opening = opening.strip()
-    opinion.overall = overall.strip()
+    opinion.title = _lines(title)
+    opinion.opening = _lines(opening)
+    opinion.overall = _lines(overall)
     opinion.overall_internal = overall_internal
-    opinion.requirements = requirements.strip()
+    opinion.requirements = _lines(requirements)
     opinion.version += 1
     opinion.updated_by = actor
     opinion.save()
-    _write_clauses(opinion, [c for c in clauses if c.get("text", "").strip()])
+    _write_clauses(
+        opinion,
+        [{**c, "text": _lines(c["text"])} for c in clauses if c.get("text", "").strip()],
+    )
     after = snapshot(opinion)
     _keep_version(opinion, actor)
     record(

@@ -10,6 +10,7 @@ project's own static files (subjects.pdf.StaticOnlyFetcher); fonts are a setting
 """
 
 import threading
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -33,10 +34,9 @@ TITLE_PT = 22  # 2号
 LINES = 22
 CHARS = 28
 BODY_MM = (156, 225)
-# The first line's glyphs, not its line box, should start at the top of the body area: the
-# half-leading of a 16 pt face on the 10.2 mm grid is moved above the area (measured: the
-# glyph box of FandolFang sits ~2.1 mm below the line box's top).
-GLYPH_OFFSET_MM = 2.1
+# The first line's characters, not its line box, should start at the top of the body area: the
+# half-leading of the 16 pt face on the 225/22 mm grid is moved above the area (2.29 mm).
+GLYPH_OFFSET_MM = (BODY_MM[1] / LINES - BODY_PT * 25.4 / 72) / 2
 
 
 @dataclass(frozen=True)
@@ -95,11 +95,12 @@ def _geometry() -> dict:
         # A hair tighter than exact, so rounding never pushes the 28th character over.
         "letter_spacing_pt": f"{char_pt - BODY_PT - 0.02:.4f}",
         "top_mm": f"{37 - GLYPH_OFFSET_MM:.2f}",
-        "bottom_mm": f"{35 + GLYPH_OFFSET_MM:.2f}",
+        # 0.1 mm of slack: 22 line boxes fill the area exactly, and rounding must not push the
+        # 22nd line to the next page.
+        "bottom_mm": f"{35 + GLYPH_OFFSET_MM - 0.1:.2f}",
         # Page numbers: the top of the number 7 mm below the real bottom of the body area.
-        "number_pad_mm": f"{7 + GLYPH_OFFSET_MM:.2f}",
-        # The 版头's organ mark: its top 35 mm below the top of the body area.
-        "header_gap_mm": f"{35 + GLYPH_OFFSET_MM:.2f}",
+        "number_pad_mm": f"{7 + GLYPH_OFFSET_MM - 0.1:.2f}",
+        "rule_gap_mm": f"{4 - GLYPH_OFFSET_MM:.2f}",
     }
 
 
@@ -149,6 +150,53 @@ def clause_parts(text: str) -> tuple[str, str]:
     return text, ""
 
 
+def masthead(header_pt: float) -> dict:
+    """The 版头's vertical places. The organ mark's em box starts 35 mm below the top of the
+    body area (GB/T 9704 7.2.2; its line box starts a half-leading higher). The 发文字号 comes
+    about two blank lines below the mark, rounded so that it (and with it the title, 主送 and
+    the body of page 1) sits on the 22-line grid, as in a word processor with the document
+    grid on; otherwise page 1 loses most of a line at its foot."""
+    pitch = BODY_MM[1] / LINES
+    header_mm = header_pt * 25.4 / 72
+    # In a 1.2 line box the ideographic em box of Noto Serif CJK (the default title face) starts
+    # 0.15 em below the top (its ascent and descent are not symmetric about the em box).
+    organ_gap = 35 + GLYPH_OFFSET_MM - 0.15 * header_mm
+    mark_bottom = organ_gap + 1.2 * header_mm
+    lines = round(mark_bottom / pitch + 2)
+    return {
+        "organ_gap_mm": f"{organ_gap:.3f}",
+        "reference_gap_mm": f"{lines * pitch - mark_bottom:.3f}",
+    }
+
+
+def width_em(text: str) -> float:
+    """Approximate advance of `text` in em: CJK and full-width forms one em, others half."""
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WF" else 0.5 for char in text)
+
+
+def date_cn(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else "　　年　月　日"
+
+
+def signature_layout(signature: str, signed_on) -> dict:
+    """The 落款 of a document without seal (GB/T 9704-2012 7.3.5.2): the organ right-indented
+    two characters, the date on the next line starting two characters right of the organ's
+    first character; a date longer than that is right-indented two characters and the organ
+    moves left to keep the two-character step."""
+    date = date_cn(signed_on)
+    name_em, date_em = width_em(signature), width_em(date)
+    name_right, date_right = 2.0, name_em - date_em
+    if date_right < 2:
+        date_right = 2.0
+        name_right = date_em + 4 - name_em
+    return {
+        "date": date,
+        "printed": f"{date}印发",
+        "name_right_em": f"{name_right:g}",
+        "date_right_em": f"{date_right:g}",
+    }
+
+
 def context_for(document: Document, *, draft: bool, public: bool = False) -> dict:
     blocks = []
     clause_number = 0
@@ -172,6 +220,8 @@ def context_for(document: Document, *, draft: bool, public: bool = False) -> dic
         or f"{document.organ.code}〔{document.signed_on.year if document.signed_on else '    '}〕"
         "    号",
         "header_pt": header_size_pt(document.organ.header),
+        "masthead": masthead(header_size_pt(document.organ.header)),
+        "sign": signature_layout(document.organ.signature, document.signed_on),
         "fonts": fonts(),
         "g": _geometry(),
         "body_pt": BODY_PT,

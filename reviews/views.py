@@ -80,6 +80,7 @@ def office_home(request):
 @roles_required(Role.COUNCIL)
 @require_GET
 def council_home(request):
+    from rectification.selectors import pending_opinions
     from surveys.selectors_investigation import pending_reports
 
     pending = visible_reviews(request.user).filter(plan_status=PlanStatus.SUBMITTED)
@@ -89,6 +90,7 @@ def council_home(request):
         {
             "pending_plans": list(pending.order_by("-year", "-id")),
             "pending_reports": list(pending_reports()),
+            "pending_opinions": list(pending_opinions()),
         },
     )
 

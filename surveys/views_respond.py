@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,6 +28,7 @@ from .responses import (
     QuestionnaireNotOpen,
     find_invitation,
     parse_answers,
+    questionnaire_for_code,
     structure_for_answering,
     submit_with_account,
     submit_with_code,
@@ -138,19 +139,19 @@ def answer_with_code(request, code):
     code = normalise(code)
     if CODE_THROTTLE.blocked(request):
         return _message(request, "throttled", status=429)
-    invitation = find_invitation(code) if len(code) == CODE_LENGTH else None
-    if invitation is None:
+    questionnaire = questionnaire_for_code(code) if len(code) == CODE_LENGTH else None
+    if questionnaire is None:
         CODE_THROTTLE.failed(request)
         return _message(request, "unknown", status=404)
-    questionnaire = invitation.questionnaire
-    if invitation.used:
+    if questionnaire.invitation_used:
         return _message(request, "used", questionnaire=questionnaire)
     if not questionnaire.is_accepting():
         return _not_open(request, questionnaire)
     rows, page = _answer_page(
         request,
         questionnaire,
-        action=reverse("surveys:respond_with_code", args=[code]),
+        # Lazy: an accepted submission is a redirect and never renders the form's URL.
+        action=reverse_lazy("surveys:respond_with_code", args=[code]),
         storage_key=_storage_key(questionnaire, code),
     )
     if rows is None:

@@ -30,7 +30,10 @@ def test_draft_is_prefilled_from_results_findings_and_inquiries(world, office_cl
     assert "满意度测评结果为" in opinion.overall
     assert "询问1次" in opinion.overall and "1项承诺会后书面答复" in opinion.overall
     clauses = list(opinion.clauses.all())
-    assert [c.text.split("。")[0] for c in clauses] == ["依法行政方面存在不足", "办理代表建议方面存在不足"]
+    assert [c.text.split("。")[0] for c in clauses] == [
+        "依法行政方面存在不足",
+        "办理代表建议方面存在不足",
+    ]
     assert {f.pk for f in clauses[0].findings.all()} == {world.findings[0].pk, world.findings[1].pk}
     assert "1个月内" in opinion.requirements and "3个月内" in opinion.requirements
     assert OpinionVersion.objects.filter(opinion=opinion, number=1).exists()
@@ -41,14 +44,14 @@ def test_draft_is_prefilled_from_results_findings_and_inquiries(world, office_cl
 @pytest.mark.django_db
 def test_a_stale_save_is_refused_not_overwritten(world, office_clerk, chair):
     opinion = opinions.open_opinion(actor=office_clerk, subject=world.subjects[0])
-    fields = dict(
-        title=opinion.title,
-        opening=opinion.opening,
-        overall="第一位编辑的评价。",
-        overall_internal=False,
-        requirements=opinion.requirements,
-        clauses=clauses_of(opinion),
-    )
+    fields = {
+        "title": opinion.title,
+        "opening": opinion.opening,
+        "overall": "第一位编辑的评价。",
+        "overall_internal": False,
+        "requirements": opinion.requirements,
+        "clauses": clauses_of(opinion),
+    }
     opinions.save_opinion(actor=office_clerk, opinion=opinion, version=1, **fields)
     with pytest.raises(opinions.Conflict):
         opinions.save_opinion(

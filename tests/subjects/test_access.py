@@ -20,6 +20,9 @@ PUBLIC_URL_NAMES = {
     "respond_with_code",
     "respond_open",
     "respond_done",
+    # Published documents (评议意见, 测评结果通报) of a published review.
+    "public_document",
+    "public_document_pdf",
 }
 
 
