@@ -258,28 +258,34 @@ def _stop(proc: subprocess.Popen, grace: float = 10) -> None:
 def gunicorn_server(
     app_module: str,
     env: Mapping[str, str | None] | None = None,
-    workers: int = 4,
+    workers: int | None = None,
     ready_path: str = "/__bench__/ready",
     start_timeout: float = 60,
     config_file: str | None = None,
 ) -> Iterator[str]:
-    """Run gunicorn on a free loopback port; yield its base URL. Sync workers, or with
-    `config_file` (e.g. config/gunicorn.conf.py) the worker class and threads it sets.
+    """Run gunicorn on a free loopback port; yield its base URL. 4 sync workers, or with
+    `config_file` (e.g. config/gunicorn.conf.py) the workers, worker class and threads it
+    sets: a --workers on the command line would override the file, and the bench would no
+    longer measure what production runs. `workers` forces a number either way.
 
     ready_path is requested until a worker answers; choose a path that has no side effects
     (any status, even 404, counts as an answer).
     """
     port = free_port()
+    if workers is None and not config_file:
+        workers = 4
     cmd = [
         PYTHON, "-m", "gunicorn", app_module,
         "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
         "--graceful-timeout", "5",
         "--log-level", "warning",
     ]  # fmt: skip
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
     cmd += ["--config", config_file] if config_file else ["--worker-class", "sync"]
     kind = f"config {config_file}" if config_file else "sync"
-    log(f"starting gunicorn {app_module} on port {port} ({workers} workers, {kind})")
+    count = f"{workers} workers" if workers is not None else "workers as configured"
+    log(f"starting gunicorn {app_module} on port {port} ({count}, {kind})")
     proc = subprocess.Popen(
         cmd,
         cwd=REPO_ROOT,

@@ -14,9 +14,10 @@
    with the same number of connections and, for context, to a minimal Django view (one
    insert, bench/_urls.py) also measured in the same run.
 
-Everything runs as production would: gunicorn (4 sync workers), the production settings
-(bench._django_settings) and PostgreSQL, on this machine over loopback. Data are written by
-this file itself, run as `python -m bench.ballot_burst create N` in the bench environment
+Everything runs as production would: gunicorn with config/gunicorn.conf.py (the floor and
+the minimal view: 4 sync workers), the production settings (bench._django_settings) and
+PostgreSQL, on this machine over loopback. Data are written by this file itself, run as
+`python -m bench.ballot_burst create N` in the bench environment
 (the real services of reviews/meetings.py for the meeting, the burst voters' check-in and the
 poll; see create_data()). Targets:
 every ballot counted exactly once, zero errors, burst p99 under 250 ms, sustained rps at least

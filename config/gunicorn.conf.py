@@ -1,15 +1,17 @@
 """gunicorn settings of a production web node (docs/operations.md); the benchmarks start
 gunicorn with this file too, so they measure what production runs.
 
-Threaded workers: when a room of members submits ballots in the same second, a short
-request (the projector's turnout, a page view) is taken up at once by a free thread instead
-of waiting behind every queued ballot of a sync worker.
+One process per core, each with a few threads. The threads take up another request while one
+waits on PostgreSQL; more processes than cores only make them fight for the CPU: on the 2-core
+machine 4 processes × 4 threads served questionnaires at 133 rps with p99 3.2 s, 2 × 4 at 163 rps
+with p99 0.2 s, and ballots at 96 against 174 rps (docs/phase-2-investigate.md,
+docs/phase-3-meeting.md). WEB_CONCURRENCY and GUNICORN_THREADS override both.
 """
 
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+workers = int(os.environ.get("WEB_CONCURRENCY", str(len(os.sched_getaffinity(0)))))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 60
