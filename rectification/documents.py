@@ -34,6 +34,7 @@ from .models import (
     IssuingOrgan,
     RenderStatus,
 )
+from .wording import date_cn
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +57,6 @@ register_actions(
 MAX_RENDER_ATTEMPTS = 3
 RENDER_TASK = "rectification.tasks.render_document"
 DRAFT_PHASES = (Phase.MEETING, Phase.RECTIFY)
-
-
-def date_cn(day: date) -> str:
-    """2025年9月8日, as documents write dates (no leading zeros)."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # --- organs and numbers -----------------------------------------------------------------------
@@ -156,6 +152,29 @@ def text_from_blocks(blocks: list[dict]) -> str:
 def public_blocks(document: Document) -> list[dict]:
     """The body as the public page shows it: without what the office marked internal."""
     return [block for block in document.body if not block.get("internal")]
+
+
+def clause_parts(text: str) -> tuple[str, str]:
+    """A clause's first sentence is its 小标题 (楷体), the rest is body text."""
+    head, sep, rest = text.partition("。")
+    if sep and rest.strip():
+        return head + sep, rest.strip()
+    return text, ""
+
+
+def display_blocks(blocks: list[dict]) -> list[dict]:
+    """Blocks ready to show, on a page or in the PDF alike: clauses numbered （一）（二）…
+    with their first sentence as a lead."""
+    out = []
+    number = 0
+    for block in blocks:
+        block = dict(block)
+        if block.get("kind") == "clause":
+            number += 1
+            block["number"] = number
+            block["lead"], block["rest"] = clause_parts(block.get("text", ""))
+        out.append(block)
+    return out
 
 
 # --- fetchers -----------------------------------------------------------------------------------
@@ -271,7 +290,7 @@ def _plain(title: str) -> str:
 # --- issuing ------------------------------------------------------------------------------------
 
 
-def _enqueue_render(document_id: int) -> None:
+def enqueue_render(document_id: int) -> None:
     transaction.on_commit(lambda: current_app.send_task(RENDER_TASK, args=[document_id]))
 
 
@@ -325,7 +344,7 @@ def issue_document(*, actor, document: Document, signed_on: date | None = None) 
         from .obligations import fulfil
 
         fulfil(review=document.review, kind=ObligationKind.PARTY_REPORT, document=document)
-    _enqueue_render(document.pk)
+    enqueue_render(document.pk)
     return document
 
 
@@ -402,7 +421,7 @@ def retry_render(*, actor, document: Document) -> Document:
         target=document,
         summary=f"重新生成公文文件：{document.reference}",
     )
-    _enqueue_render(document.pk)
+    enqueue_render(document.pk)
     return document
 
 

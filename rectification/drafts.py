@@ -14,10 +14,8 @@ The office edits every draft before issuing it; these texts only save the typing
 from aggregate queries, so drafting costs the same for 12 subjects or 200.
 """
 
-from calendar import monthrange
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
@@ -34,78 +32,18 @@ from reviews.models import (
     SubjectForm,
 )
 
+from .deadlines import add_months
 from .models import Document, DocumentKind, DocumentStatus
-
-LAW = "《中华人民共和国各级人民代表大会常务委员会监督法》"
-
-
-# --- names derived from the organ ---------------------------------------------------------------
-
-
-def locality() -> str:
-    """The administrative area of the committee: "示范县人大常委会" → "示范县"."""
-    name = settings.PINGYI_ORGAN_NAME.strip()
-    for suffix in ("人民代表大会常务委员会", "人大常委会"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def level() -> str:
-    """县, 区 or 市: the word the county's own organs are named with (县人民政府 …)."""
-    area = locality()
-    return area[-1] if area and area[-1] in "县区市旗" else "县"
-
-
-def party_committee() -> str:
-    """The party committee the review is reported to: "示范县" → "中共示范县委"."""
-    return f"中共{locality()}委"
-
-
-def government_organs() -> str:
-    """一府一委两院 of the county."""
-    lv = level()
-    return f"{lv}人民政府，{lv}监察委员会，{lv}人民法院，{lv}人民检察院"
-
-
-def committee_short() -> str:
-    """The committee as the body text names it: "县人大常委会"."""
-    return f"{level()}人大常委会"
-
-
-# --- small helpers ------------------------------------------------------------------------------
-
-
-def date_cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day (31 Jan + 1 month → 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
-
-
-def _who(subject: Subject) -> str:
-    return subject.unit_name if subject.is_unit else f"{subject.display_name}同志"
-
-
-def _full_who(subject: Subject) -> str:
-    if subject.is_unit:
-        return subject.unit_name
-    return f"{subject.unit_name}{subject.post}{subject.display_name}同志"
-
-
-def _rules(review: Review):
-    return getattr(review, "rules", None)
-
-
-def _periods(review: Review) -> tuple[int, int, int]:
-    rules = _rules(review)
-    if rules is None:
-        return 1, 3, 7
-    return rules.plan_due_months, rules.report_due_months, rules.party_report_days
+from .wording import (
+    LAW,
+    addressee,
+    committee_short,
+    date_cn,
+    full_name,
+    government_organs,
+    party_committee,
+    periods,
+)
 
 
 def _kind_name(review: Review) -> str:
@@ -231,7 +169,7 @@ def result_notice(review: Review) -> dict:
     total = sum(forms.values())
     onsite, written = forms.get(SubjectForm.ONSITE, 0), forms.get(SubjectForm.WRITTEN, 0)
     committee = committee_short()
-    plan, report, _ = _periods(review)
+    plan, report, _ = periods(review)
     who = "评议对象" if any(s.is_unit for s, _ in graded) else "被任命人员"
     body = [
         _paragraph(
@@ -253,7 +191,7 @@ def result_notice(review: Review) -> dict:
         body.append(_paragraph(f"测评结果：{summary}。"))
     poor = _dissatisfied(graded)
     if poor:
-        names = "、".join(_full_who(s) for s in poor)
+        names = "、".join(full_name(s) for s in poor)
         body.append(
             _paragraph(
                 f"测评等次为“不满意”的{names}，应当向主任会议作出说明，"
@@ -313,7 +251,7 @@ def party_report(review: Review) -> dict:
     from surveys.models import ActivityKind, FindingCategory
 
     committee = committee_short()
-    plan, report, _ = _periods(review)
+    plan, report, _ = periods(review)
     forms = _form_counts(review)
     total = sum(forms.values())
     groups = review.groups.count()
@@ -378,7 +316,7 @@ def party_report(review: Review) -> dict:
         body += [_paragraph(_turnout_sentence(poll) + _rule_sentence(poll)), table]
         poor = _dissatisfied(graded)
         if poor:
-            names = "、".join(_full_who(s) for s in poor)
+            names = "、".join(full_name(s) for s in poor)
             body.append(
                 _paragraph(f"测评等次为“不满意”的{names}，将按规定向主任会议作出说明并限期整改。")
             )
@@ -451,7 +389,7 @@ def _require_subject(review: Review, subject: Subject | None) -> Subject:
 
 def rectification_notice(review: Review, subject: Subject | None) -> dict:
     subject = _require_subject(review, subject)
-    plan, report, _ = _periods(review)
+    plan, report, _ = periods(review)
     committee = committee_short()
     opinion = opinion_document(subject)
     start = opinion.received_on if opinion else None
@@ -462,7 +400,7 @@ def rectification_notice(review: Review, subject: Subject | None) -> dict:
         )
         received = f"，已于{date_cn(start)}签收" if start else ""
     else:
-        cited = f"{committee}已对{_who(subject)}进行了{_kind_name(review)}并形成评议意见"
+        cited = f"{committee}已对{addressee(subject)}进行了{_kind_name(review)}并形成评议意见"
         received = ""
     body = [
         _paragraph(
@@ -493,7 +431,7 @@ def rectification_notice(review: Review, subject: Subject | None) -> dict:
     return {
         "title": f"关于{subject.display_name if not subject.is_unit else subject.unit_name}"
         f"{'同志' if not subject.is_unit else ''}\n落实评议意见整改工作的通知",
-        "recipients": _full_who(subject),
+        "recipients": full_name(subject),
         # The official's own unit is told; a unit is addressed itself.
         "cc": "" if subject.is_unit else subject.unit_name,
         "body": body,
@@ -502,11 +440,11 @@ def rectification_notice(review: Review, subject: Subject | None) -> dict:
 
 def continue_notice(review: Review, subject: Subject | None) -> dict:
     subject = _require_subject(review, subject)
-    plan, report, _ = _periods(review)
+    plan, report, _ = periods(review)
     committee = committee_short()
     body = [
         _paragraph(
-            f"{committee}对{_who(subject)}评议意见整改落实情况进行了满意度测评，"
+            f"{committee}对{addressee(subject)}评议意见整改落实情况进行了满意度测评，"
             "不满意票超过常委会组成人员的半数。根据"
             f"{LAW}和《{review.title}实施方案》，经主任会议研究，决定责成继续整改。现将有关事项通知如下："
         ),
@@ -530,7 +468,7 @@ def continue_notice(review: Review, subject: Subject | None) -> dict:
     name = subject.unit_name if subject.is_unit else f"{subject.display_name}同志"
     return {
         "title": f"关于{name}\n继续落实评议意见整改工作的通知",
-        "recipients": _full_who(subject),
+        "recipients": full_name(subject),
         # The official's own unit is told; a unit is addressed itself.
         "cc": "" if subject.is_unit else subject.unit_name,
         "body": body,

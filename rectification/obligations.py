@@ -23,6 +23,7 @@ from subjects.models import Notification, User
 from subjects.roles import Role
 
 from .models import Document, DocumentKind, DocumentStatus, Obligation, ObligationKind, Reminder
+from .wording import date_cn
 
 BATCH = 500
 
@@ -44,7 +45,7 @@ def horizon(today: date) -> date:
 
 def _message(obligation: Obligation, kind: str, today: date) -> tuple[str, str]:
     label = obligation.get_kind_display()
-    due = f"{obligation.due_on.year}年{obligation.due_on.month}月{obligation.due_on.day}日"
+    due = date_cn(obligation.due_on)
     days = (obligation.due_on - today).days
     if days > 0:
         title = f"{label}还有 {days} 天到期"
@@ -56,8 +57,7 @@ def _message(obligation: Obligation, kind: str, today: date) -> tuple[str, str]:
 
 
 def _recipients(obligation: Obligation, office: list) -> list:
-    if obligation.kind == ObligationKind.PARTY_REPORT:
-        return office
+    """Who is reminded: the office, which owes the party report (issue 7 adds officials)."""
     return office
 
 

@@ -28,7 +28,7 @@ from subjects.roles import Role, has_role
 from surveys.duty_reports import recipients_of
 from surveys.models import Finding, FindingCategory, FindingStatus, InvestigationReport
 
-from . import documents
+from . import documents, wording
 from .models import (
     Document,
     DocumentKind,
@@ -53,7 +53,7 @@ register_actions(
 CONFLICT = (
     "{who}于{when}保存了新的稿次（第 {version} 稿），您的修改没有保存。请对照下方最新内容重新修改。"
 )
-DEFAULT_CC = "县委，县人民政府，县监察委员会，县人民法院，县人民检察院"
+DEFAULT_CC = wording.default_cc()
 
 
 class Conflict(ValidationError):
@@ -130,14 +130,6 @@ def snapshot(opinion: Opinion) -> dict:
 # --- the prefilled draft ------------------------------------------------------------------------
 
 
-def _date_cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _addressee(subject: Subject) -> str:
-    return subject.unit_name if subject.is_unit else f"{subject.display_name}同志"
-
-
 def default_title(subject: Subject) -> str:
     """E.g. "关于对县公安局局长王某某同志\\n履职情况的评议意见", broken where a reader would."""
     if subject.is_unit:
@@ -176,22 +168,18 @@ def _grade_sentence(item) -> str:
 
 def _opening(subject: Subject, item) -> str:
     review = subject.review
-    who = (
-        subject.unit_name
-        if subject.is_unit
-        else f"{subject.unit_name}{subject.post}{subject.display_name}同志"
-    )
+    who = wording.full_name(subject)
     if item is not None:
         meeting = item.poll.meeting
-        when = _date_cn(timezone.localdate(meeting.starts_at))
+        when = wording.date_cn(timezone.localdate(meeting.starts_at))
         return (
-            f"根据《中华人民共和国各级人民代表大会常务委员会监督法》和{review.title}实施方案，"
+            f"根据{wording.LAW}和{review.title}实施方案，"
             f"常委会于{when}召开{meeting.session_name}，听取了{who}的"
             f"{'工作' if subject.is_unit else '履职'}情况报告，进行了询问和满意度测评。"
             "现将评议意见转告如下："
         )
     return (
-        f"根据《中华人民共和国各级人民代表大会常务委员会监督法》和{review.title}实施方案，"
+        f"根据{wording.LAW}和{review.title}实施方案，"
         f"常委会对{who}进行了{review.get_kind_display()}。现将评议意见转告如下："
     )
 
@@ -212,10 +200,8 @@ def _inquiry_sentence(subject: Subject) -> str:
 
 
 def _requirements(subject: Subject) -> str:
-    rules = getattr(subject.review, "rules", None)
-    plan = rules.plan_due_months if rules else 1
-    report = rules.report_due_months if rules else 3
-    who = subject.unit_name if subject.is_unit else f"{subject.display_name}同志"
+    plan, report, _ = wording.periods(subject.review)
+    who = wording.addressee(subject)
     return (
         f"请{who}高度重视评议意见，逐条研究制定整改措施，明确整改责任、时限和标准，"
         f"于收到本意见之日起{plan}个月内将整改方案报送常委会，"
@@ -235,7 +221,7 @@ def draft_content(subject: Subject) -> dict:
             None,
             [
                 achievements
-                or (f"{_addressee(subject)}任职以来，" if not subject.is_unit else "")
+                or (f"{wording.addressee(subject)}任职以来，" if not subject.is_unit else "")
                 + "（请根据调查报告填写履职成效。）",
                 _grade_sentence(item),
                 _inquiry_sentence(subject),
@@ -547,7 +533,7 @@ def issue_locked_opinion(
                 source_version=opinion.version,
                 organ=documents.default_organ(),
                 title=opinion.title,
-                recipients=_addressee(subject),
+                recipients=wording.addressee(subject),
                 cc=DEFAULT_CC if cc is None else cc,
                 body=body_of(opinion),
                 created_by=actor,
@@ -576,7 +562,7 @@ def issue_opinion(
     documents.require_draft_phase(opinion.review)
     document, made = issue_locked_opinion(actor=actor, opinion=opinion, signed_on=signed_on, cc=cc)
     if made:
-        documents._enqueue_render(document.pk)
+        documents.enqueue_render(document.pk)
     return document
 
 
@@ -642,7 +628,7 @@ def preview_document(opinion: Opinion) -> Document:
         subject=opinion.subject,
         organ=documents.default_organ(),
         title=opinion.title,
-        recipients=_addressee(opinion.subject),
+        recipients=wording.addressee(opinion.subject),
         cc=DEFAULT_CC,
         body=body_of(opinion),
     )

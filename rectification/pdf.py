@@ -23,6 +23,8 @@ from weasyprint.text.fonts import FontConfiguration
 
 from subjects.pdf import StaticOnlyFetcher
 
+from . import wording
+from .documents import display_blocks, public_blocks
 from .models import Document
 
 # Fonts end with Noto Serif CJK SC: Fandol lacks rare name characters (堃喆赟珺), and without
@@ -142,14 +144,6 @@ def header_size_pt(header: str) -> float:
     return round(min(36.0, width_pt / max(len(header), 1)), 1)
 
 
-def clause_parts(text: str) -> tuple[str, str]:
-    """A clause's first sentence is its 小标题 (楷体), the rest is body text."""
-    head, sep, rest = text.partition("。")
-    if sep and rest.strip():
-        return head + sep, rest.strip()
-    return text, ""
-
-
 def masthead(header_pt: float) -> dict:
     """The 版头's vertical places. The organ mark's em box starts 35 mm below the top of the
     body area (GB/T 9704 7.2.2; its line box starts a half-leading higher). The 发文字号 comes
@@ -175,7 +169,8 @@ def width_em(text: str) -> float:
 
 
 def date_cn(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else "　　年　月　日"
+    """The 成文日期, or blanks to write by hand on an unsigned draft."""
+    return wording.date_cn(day) if day else "　　年　月　日"
 
 
 def signature_layout(signature: str, signed_on) -> dict:
@@ -198,17 +193,7 @@ def signature_layout(signature: str, signed_on) -> dict:
 
 
 def context_for(document: Document, *, draft: bool, public: bool = False) -> dict:
-    blocks = []
-    clause_number = 0
-    for block in document.body:
-        if public and block.get("internal"):
-            continue
-        block = dict(block)
-        if block.get("kind") == "clause":
-            clause_number += 1
-            block["lead"], block["rest"] = clause_parts(block.get("text", ""))
-            block["number"] = clause_number
-        blocks.append(block)
+    blocks = display_blocks(public_blocks(document) if public else document.body)
     cc = [line.strip() for line in document.cc.replace("，", "，\n").splitlines() if line.strip()]
     return {
         "document": document,

@@ -186,20 +186,3 @@ def get_public_document(pk) -> Document | None:
 
 def has_internal(document: Document) -> bool:
     return any(block.get("internal") for block in document.body)
-
-
-def display_blocks(blocks: list[dict]) -> list[dict]:
-    """Blocks for the HTML view, numbered like the PDF: clauses get （一）（二）… and their
-    first sentence as a lead."""
-    from .pdf import clause_parts
-
-    out = []
-    number = 0
-    for block in blocks:
-        block = dict(block)
-        if block.get("kind") == "clause":
-            number += 1
-            block["number"] = number
-            block["lead"], block["rest"] = clause_parts(block.get("text", ""))
-        out.append(block)
-    return out

@@ -373,7 +373,7 @@ def document_create(request, pk, kind):
 
 def _document_page(request, document, *, delivery_form=None, issue_form=None, status=200):
     is_office = has_role(request.user, Role.OFFICE)
-    blocks = selectors.display_blocks(document.body)
+    blocks = documents.display_blocks(document.body)
     return render(
         request,
         "rectification/document.html",

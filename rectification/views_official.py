@@ -1,9 +1,6 @@
 """The reviewed official's (and unit contact's) issued documents: read, download, 签收.
 Another official's document is a 404, exactly like one that does not exist (R10)."""
 
-import calendar
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -15,16 +12,10 @@ from subjects.files import serve_private
 from subjects.forms import report_refusal
 from subjects.roles import Role
 
-from . import documents, selectors
+from . import documents, wording
+from .deadlines import add_months
 from .models import RenderStatus
 from .views_office import pdf_filename
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the last day of a shorter month)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _own(request, pk):
@@ -38,9 +29,7 @@ def _own(request, pk):
 @require_GET
 def official_document(request, pk):
     document = _own(request, pk)
-    rules = getattr(document.review, "rules", None)
-    plan_months = rules.plan_due_months if rules else 1
-    report_months = rules.report_due_months if rules else 3
+    plan_months, report_months, _ = wording.periods(document.review)
     received = document.received_on
     return render(
         request,
@@ -49,7 +38,7 @@ def official_document(request, pk):
             "document": document,
             "subject": document.subject,
             "review": document.review,
-            "blocks": selectors.display_blocks(document.body),
+            "blocks": documents.display_blocks(document.body),
             "plan_months": plan_months,
             "report_months": report_months,
             "plan_due": add_months(received, plan_months) if received else None,
@@ -78,6 +67,6 @@ def official_acknowledge(request, pk):
     except ValidationError as error:
         report_refusal(request, error)
     else:
-        received = documents.date_cn(document.received_on)
+        received = wording.date_cn(document.received_on)
         messages.success(request, f"已签收。整改时限自{received}起算。")
     return redirect("rectification:official_document", pk=document.pk)

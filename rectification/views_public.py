@@ -33,7 +33,7 @@ def public_document(request, pk):
         {
             "document": document,
             "review": document.review,
-            "blocks": selectors.display_blocks(documents.public_blocks(document)),
+            "blocks": documents.display_blocks(documents.public_blocks(document)),
             "has_internal": has_internal,
             "pdf_ready": not has_internal
             and bool(document.pdf)
