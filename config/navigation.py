@@ -36,7 +36,14 @@ NAV_ITEMS = (
         "rectification:council_opinions",
         "file-earmark-check",
         frozenset({Role.COUNCIL}),
-        "rectification:",
+        "rectification:opinion",
+    ),
+    NavItem(
+        "继续整改",
+        "rectification:council_cases",
+        "arrow-repeat",
+        frozenset({Role.COUNCIL}),
+        "rectification:order_continue",
     ),
     NavItem("我的工作组", "reviews:group_home", "people", frozenset({Role.GROUP_MEMBER})),
     NavItem(
@@ -55,6 +62,13 @@ NAV_ITEMS = (
     NavItem("我的评议", "reviews:official_home", "person-badge", frozenset({Role.OFFICIAL})),
     NavItem("我的问卷", "surveys:deputy_home", "ui-checks", frozenset({Role.DEPUTY})),
     NavItem("名册", "roster_officials", "person-vcard", frozenset({Role.OFFICE}), "roster_"),
+    NavItem(
+        "节假日",
+        "rectification:holidays",
+        "calendar3",
+        frozenset({Role.OFFICE}),
+        "rectification:holiday",
+    ),
     NavItem("审计日志", "audit_log", "journal-text", frozenset({Role.OFFICE})),
     NavItem("系统状态", "system_status", "activity", frozenset({Role.OFFICE})),
 )

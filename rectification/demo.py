@@ -13,6 +13,8 @@ public):
   the office recorded the delivery of 唐晓燕's; 林国栋's opinion is published, one clause kept
   internal.
 
+Then rectification/demo_cases.py moves the review into 整改 with its cases.
+
 Every PDF is rendered here, synchronously, so `make run` shows them without a worker. Records go
 through the services; only history (the receipt date in September) is written directly. The
 review is skipped once it has opinions; PDFs still missing are rendered on every run.
@@ -322,6 +324,9 @@ def render_missing() -> int:
 
 
 def seed() -> None:
+    from .demo_cases import seed_cases
+
     office, chair = _users("office", "council")
     seed_documents(office, chair)
+    seed_cases(office, chair)
     render_missing()

@@ -453,7 +453,15 @@ def acknowledge(*, actor, document: Document) -> Document:
         summary=f"签收{document.get_kind_display()} {document.reference}",
         data={"received_on": document.received_on.isoformat()},
     )
+    _start_clock(actor, document)
     return document
+
+
+def _start_clock(actor, document: Document) -> None:
+    """The receipt of an opinion opens the subject's rectification case (issue 7)."""
+    from .cases import open_case
+
+    open_case(actor=actor, document=document)
 
 
 @transaction.atomic
@@ -482,6 +490,7 @@ def record_delivery(*, actor, document: Document, delivered_on: date) -> Documen
             "previous": previous.isoformat() if previous else None,
         },
     )
+    _start_clock(actor, document)
     return document
 
 

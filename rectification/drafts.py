@@ -438,26 +438,77 @@ def rectification_notice(review: Review, subject: Subject | None) -> dict:
     }
 
 
+def _latest_round(subject: Subject):
+    """The subject's latest rectification round with its report deadline and the round the
+    vote judged, or (None, None, None) when no case exists yet."""
+    from .models import Obligation, ObligationKind, RectificationRound
+
+    rounds = list(RectificationRound.objects.filter(case__subject=subject).order_by("-number")[:2])
+    if not rounds:
+        return None, None, None
+    latest = rounds[0]
+    report = Obligation.objects.filter(round=latest, kind=ObligationKind.REPORT).first()
+    return latest, (report.due_on if report else None), (rounds[1] if len(rounds) > 1 else None)
+
+
 def continue_notice(review: Review, subject: Subject | None) -> dict:
+    """The 继续整改通知. Drafted by `cases.order_continue` once the new round exists, it names
+    the council's session and date, the vote's figures and the new report's due date; drafted
+    by hand before any 继续整改 it falls back to the review's periods."""
     subject = _require_subject(review, subject)
     plan, report, _ = periods(review)
     committee = committee_short()
-    body = [
-        _paragraph(
-            f"{committee}对{addressee(subject)}评议意见整改落实情况进行了满意度测评，"
-            "不满意票超过常委会组成人员的半数。根据"
-            f"{LAW}和《{review.title}实施方案》，经主任会议研究，决定责成继续整改。现将有关事项通知如下："
-        ),
-        _heading("一、认真查找原因"),
+    latest, due, judged = _latest_round(subject)
+    decided = latest is not None and latest.number > 1 and bool(latest.council_session)
+    if judged is not None and judged.dissatisfied is not None and judged.composition_total:
+        voted = (
+            f"不满意票 {judged.dissatisfied} 票，超过常委会全体组成人员 "
+            f"{judged.composition_total} 人的半数"
+        )
+        when = ""
+        if judged.decided_at:
+            when = f"于{date_cn(timezone.localtime(judged.decided_at).date())}"
+    else:
+        voted, when = "不满意票超过常委会组成人员的半数", ""
+    if decided:
+        council = latest.council_session
+        if latest.council_date:
+            council += f"（{date_cn(latest.council_date)}）"
+        studied = f"经{council}研究"
+    else:
+        studied = "经主任会议研究"
+    find_out = [
         _paragraph(
             "请对照评议意见和常委会组成人员在审议中提出的意见，认真分析整改不到位的原因，"
             "逐项明确继续整改的任务和措施。"
-        ),
-        _heading("二、按时报送继续整改方案和报告"),
+        )
+    ]
+    if decided and latest.requirements.strip():
+        find_out.append(_paragraph(f"主任会议提出的继续整改要求：{latest.requirements.strip()}"))
+    if decided and due is not None:
+        deadline = [
+            _heading("二、按时报送继续整改落实情况报告"),
+            _paragraph(
+                f"请于{date_cn(due)}前，向{committee}书面报告继续整改落实情况，并附相关佐证材料。"
+            ),
+        ]
+    else:
+        deadline = [
+            _heading("二、按时报送继续整改方案和报告"),
+            _paragraph(
+                f"请自收到本通知之日起{_due(None, plan)}，将继续整改方案报送{committee}；"
+                f"{_due(None, report)}，向{committee}书面报告继续整改落实情况。"
+            ),
+        ]
+    body = [
         _paragraph(
-            f"请自收到本通知之日起{_due(None, plan)}，将继续整改方案报送{committee}；"
-            f"{_due(None, report)}，向{committee}书面报告继续整改落实情况。"
+            f"{committee}{when}对{addressee(subject)}评议意见整改落实情况进行了满意度测评，"
+            f"{voted}。根据{LAW}和《{review.title}实施方案》，{studied}，决定责成继续整改。"
+            "现将有关事项通知如下："
         ),
+        _heading("一、认真查找原因"),
+        *find_out,
+        *deadline,
         _heading("三、接受再次测评"),
         _paragraph(
             "常委会将再次听取整改情况报告并进行满意度测评。继续整改仍不到位的，"

@@ -314,6 +314,8 @@ class OpinionVersion(models.Model):
 
 class ObligationKind(models.TextChoices):
     PARTY_REPORT = "party_report", "向党委报告评议情况"
+    PLAN = "plan", "提交整改方案"
+    REPORT = "report", "提交整改报告"
 
 
 class Obligation(models.Model):
@@ -330,6 +332,14 @@ class Obligation(models.Model):
     document = models.ForeignKey(
         Document, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Rectification deadlines belong to a round of a subject's case (the plan to round 1).
+    round = models.ForeignKey(
+        "RectificationRound",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="obligations",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -341,7 +351,12 @@ class Obligation(models.Model):
                 fields=["review", "kind"],
                 condition=Q(subject__isnull=True),
                 name="one_review_obligation_per_kind",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["round", "kind"],
+                condition=Q(round__isnull=False),
+                name="one_round_obligation_per_kind",
+            ),
         ]
         indexes = [
             models.Index(
@@ -360,7 +375,9 @@ class Reminder(models.Model):
     one transaction, so concurrent or repeated scans give exactly one (R18)."""
 
     obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=20)  # "before-7", "before-1", "due", "overdue-<date>"
+    # "before-7@2026-12-01", "due@…", "overdue-2@…": the stage reached and the due date it
+    # counted from, so a deadline moved by a decision is reminded of afresh.
+    kind = models.CharField(max_length=40)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -370,3 +387,328 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.obligation_id}/{self.kind}"
+
+
+# --- rectification (整改) ------------------------------------------------------------------------
+
+
+class Holiday(models.Model):
+    """A day of the office's calendar that differs from Monday–Friday: a public holiday, or a
+    weekend day worked in exchange (调休上班). Announced yearly by the State Council, so data."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(
+        _("调休上班"), default=False, help_text=_("勾选表示该日虽是周末但需上班。")
+    )
+    name = models.CharField(_("名称"), max_length=50)
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.name}"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "整改中"
+    CLOSED = "closed", "已办结"
+
+
+class RectificationCase(models.Model):
+    """A subject's rectification, opened when its opinion is received (签收 or 送达): items
+    from the opinion's clauses, a plan, and one or more rounds each ending in a report."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="rectification_cases")
+    subject = models.OneToOneField(
+        Subject, on_delete=models.PROTECT, related_name="rectification", verbose_name=_("评议对象")
+    )
+    opinion = models.OneToOneField(Opinion, on_delete=models.PROTECT, related_name="case")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField(_("意见送达日期"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("整改事项")
+        verbose_name_plural = _("整改事项")
+        ordering = ["subject__form", "subject__order", "subject_id"]
+        indexes = [models.Index(fields=["review", "status"], name="case_review_status_idx")]
+
+    def __str__(self):
+        return f"{self.subject.display_name}的整改"
+
+
+class ReviewStatus(models.TextChoices):
+    """Where a plan or a report stands with the office."""
+
+    DRAFT = "draft", "填写中"
+    SUBMITTED = "submitted", "待审核"
+    RETURNED = "returned", "已退回修改"
+    ACCEPTED = "accepted", "已通过"
+
+
+class RectificationItem(models.Model):
+    """One problem to fix — one clause of the opinion, and so its findings — with the plan's
+    四定: 定措施 (measures), 定人员 (responsible), 定时间 (due_on) and 定任务 (standard)."""
+
+    case = models.ForeignKey(RectificationCase, on_delete=models.CASCADE, related_name="items")
+    clause = models.ForeignKey(
+        OpinionClause, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    order = models.PositiveSmallIntegerField(_("序号"))
+    problem = models.TextField(_("问题"))
+    measures = models.TextField(_("整改措施"), blank=True)
+    responsible = models.CharField(_("责任人"), max_length=100, blank=True)
+    due_on = models.DateField(_("完成时限"), null=True, blank=True)
+    standard = models.TextField(_("完成标准"), blank=True)
+
+    class Meta:
+        verbose_name = _("整改条目")
+        verbose_name_plural = _("整改条目")
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "order"], name="unique_item_order")]
+
+    def __str__(self):
+        return self.problem[:30]
+
+
+class RectificationPlan(models.Model):
+    """The 整改方案 of a case: the items' 四定 plus an optional document, reviewed by the
+    office (or the liaison working committee) which accepts it or returns it with comments."""
+
+    case = models.OneToOneField(RectificationCase, on_delete=models.CASCADE, related_name="plan")
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    summary = models.TextField(_("总体安排"), blank=True)
+    file = models.FileField(_("方案文件"), upload_to=private_upload_to, max_length=255, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submissions = models.PositiveSmallIntegerField(_("提交次数"), default=0)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    return_comment = models.TextField(_("退回意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("整改方案")
+        verbose_name_plural = _("整改方案")
+
+    def __str__(self):
+        return f"{self.case}方案"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (ReviewStatus.DRAFT, ReviewStatus.RETURNED)
+
+
+class RoundOutcome(models.TextChoices):
+    PENDING = "pending", "待测评"
+    SATISFIED = "satisfied", "满意"
+    DISSATISFIED = "dissatisfied", "不满意（待主任会议决定继续整改）"
+    CONTINUED = "continued", "继续整改"
+
+
+class RectificationRound(models.Model):
+    """One round of a case: round 1 starts at receipt of the opinion; each 继续整改 ordered by
+    the chairpersons' council starts another with its own report deadline. The round ends
+    with the committee's satisfaction vote on the report."""
+
+    case = models.ForeignKey(RectificationCase, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField(_("轮次"))
+    started_on = models.DateField(_("起算日期"))
+    council_session = models.CharField(_("主任会议"), max_length=100, blank=True)
+    council_date = models.DateField(_("主任会议日期"), null=True, blank=True)
+    requirements = models.TextField(_("继续整改要求"), blank=True)
+    notice = models.ForeignKey(
+        Document, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    poll = models.ForeignKey(
+        "reviews.Poll", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(
+        _("测评结果"), max_length=15, choices=RoundOutcome.choices, default=RoundOutcome.PENDING
+    )
+    dissatisfied = models.PositiveIntegerField(_("不满意票（组成人员）"), null=True, blank=True)
+    composition_total = models.PositiveIntegerField(_("全体组成人员"), null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("整改轮次")
+        verbose_name_plural = _("整改轮次")
+        ordering = ["case", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="unique_round_number")
+        ]
+
+    def __str__(self):
+        return f"第{self.number}轮"
+
+
+class RectificationReport(models.Model):
+    """The 整改落实情况报告 of a round: per item a status, explanation and evidence, plus the
+    overall report document; reviewed like the plan."""
+
+    round = models.OneToOneField(
+        RectificationRound, on_delete=models.CASCADE, related_name="report"
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    summary = models.TextField(_("总体情况"), blank=True)
+    file = models.FileField(_("报告文件"), upload_to=private_upload_to, max_length=255, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submissions = models.PositiveSmallIntegerField(_("提交次数"), default=0)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    return_comment = models.TextField(_("退回意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("整改报告")
+        verbose_name_plural = _("整改报告")
+
+    def __str__(self):
+        return f"{self.round.case}报告（{self.round}）"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (ReviewStatus.DRAFT, ReviewStatus.RETURNED)
+
+
+class ItemStatus(models.TextChoices):
+    DONE = "done", "已完成"
+    ONGOING = "ongoing", "正在推进"
+    NOT_STARTED = "not_started", "未启动"
+
+
+class ItemProgress(models.Model):
+    """An item's state in a round's report."""
+
+    report = models.ForeignKey(
+        RectificationReport, on_delete=models.CASCADE, related_name="progress"
+    )
+    item = models.ForeignKey(RectificationItem, on_delete=models.CASCADE, related_name="progress")
+    status = models.CharField(
+        _("完成情况"), max_length=15, choices=ItemStatus.choices, default=ItemStatus.NOT_STARTED
+    )
+    explanation = models.TextField(_("情况说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("条目进展")
+        verbose_name_plural = _("条目进展")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "item"], name="unique_item_progress")
+        ]
+
+    def __str__(self):
+        return f"{self.item_id}@{self.report_id}"
+
+
+class Evidence(models.Model):
+    """An attachment proving an item's progress (private, served through a checked view)."""
+
+    progress = models.ForeignKey(ItemProgress, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=private_upload_to, max_length=255)
+    name = models.CharField(_("文件名"), max_length=255)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class FollowUpKind(models.TextChoices):
+    EXPLANATION = "explanation", "向主任会议说明"
+    INQUIRY = "inquiry", "询问"
+    INTERPELLATION = "interpellation", "质询"
+
+
+class FollowUp(models.Model):
+    """What followed a case beyond the rounds: the explanation a subject graded 不满意 owes the
+    chairpersons' council, and 询问 or 质询 held on inadequate rectification."""
+
+    case = models.ForeignKey(RectificationCase, on_delete=models.CASCADE, related_name="follow_ups")
+    kind = models.CharField(_("类型"), max_length=15, choices=FollowUpKind.choices)
+    session = models.CharField(_("会议"), max_length=100)
+    held_on = models.DateField(_("日期"))
+    summary = models.TextField(_("情况"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("跟踪监督")
+        verbose_name_plural = _("跟踪监督")
+        ordering = ["held_on", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.held_on}"
+
+
+class ReviewArchive(models.Model):
+    """The archive of a finished review: one zip with every issued PDF, the results, the
+    ledger and the audit log, kept in storage; the review is read-only from then on."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="archive")
+    file = models.FileField(upload_to=private_upload_to, max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("归档")
+        verbose_name_plural = _("归档")
+
+    def __str__(self):
+        return f"{self.review_id} 归档"
+
+
+class LedgerPublication(models.Model):
+    """The office's decision to show a review's rectification status on its public page."""
+
+    review = models.OneToOneField(
+        Review, on_delete=models.CASCADE, related_name="ledger_publication"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("整改情况公开")
+        verbose_name_plural = _("整改情况公开")
+
+    def __str__(self):
+        return f"{self.review_id} 整改情况公开"
+
+
+class DigestRun(models.Model):
+    """The office's daily digest of everything overdue, unique per day: inserted in the
+    transaction that creates the digest notifications, so it is sent once a day (R18)."""
+
+    day = models.DateField(unique=True)
+    overdue = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.day} 逾期汇总"

@@ -34,8 +34,10 @@ def issue_opinions(job_id: str):
     run_job(job_id, issue_all)
 
 
-@shared_task(name=SCAN, ignore_result=True)
+@shared_task(name=SCAN, ignore_result=True, soft_time_limit=240, time_limit=300)
 def scan_obligations():
+    """Hourly from beat: reminders of what is due and the office's daily digest. Safe to run
+    twice or concurrently (R18); a scan killed midway commits nothing of its batch."""
     from .obligations import scan
 
     scan()
@@ -47,3 +49,11 @@ def preview(job_id: str):
     from .documents import preview_work
 
     run_job(job_id, preview_work)
+
+
+@shared_task(name="rectification.tasks.build_archive", ignore_result=True)
+def build_archive(job_id: str):
+    """归档: the review's zip, then the review becomes read-only (rectification.archive)."""
+    from .archive import run
+
+    run(job_id)

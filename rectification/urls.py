@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from . import views_council, views_office, views_official, views_public
+from . import (
+    urls_archive,
+    urls_case_office,
+    urls_case_official,
+    urls_vote,
+    views_council,
+    views_office,
+    views_official,
+    views_public,
+)
 
 app_name = "rectification"
 urlpatterns = [
@@ -65,3 +74,11 @@ urlpatterns = [
         name="public_document_pdf",
     ),
 ]
+
+# Phase 4 整改: cases, ledger, the satisfaction vote, the archive.
+urlpatterns += (
+    urls_case_official.urlpatterns
+    + urls_case_office.urlpatterns
+    + urls_vote.urlpatterns
+    + urls_archive.urlpatterns
+)

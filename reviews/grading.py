@@ -77,3 +77,27 @@ def grade(counts: dict[str, int], rules: dict) -> Grade:
         head + f"满意率未达到 {rules['satisfied_min_percent']}%，"
         f"不满意票未超过 {rules['dissatisfied_over_percent']}%，评为基本满意。",
     )
+
+
+def rectification(dissatisfied: int, composition_total: int) -> Grade:
+    """The committee's vote on a rectification: unsatisfactory when more than half of all
+    composition members (not of those voting) mark 不满意 (DOMAIN.md), which means 继续整改."""
+    if composition_total <= 0:
+        return Grade("", 0, 0.0, 0.0, "未记录全体组成人员数，无法评定。")
+    rate = dissatisfied / composition_total
+    half = f"全体组成人员 {composition_total} 人的半数"
+    if dissatisfied * 2 > composition_total:
+        return Grade(
+            DISSATISFIED,
+            composition_total,
+            1 - rate,
+            rate,
+            f"组成人员不满意 {dissatisfied} 票，超过{half}，整改评为不满意，须继续整改。",
+        )
+    return Grade(
+        SATISFIED,
+        composition_total,
+        1 - rate,
+        rate,
+        f"组成人员不满意 {dissatisfied} 票，未超过{half}，整改评为满意。",
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from subjects.audit import record, register_actions
@@ -36,6 +37,7 @@ from .models import (
     PaperTally,
     Participation,
     Poll,
+    PollPurpose,
     PollState,
     PollSubject,
     SealedBallot,
@@ -45,6 +47,10 @@ from .models import (
     VoterGroup,
 )
 from .workflow import Phase
+
+# Sent in the transaction that publishes a poll, with `poll`: the rectification app settles
+# its rounds from a published rectification poll (dependencies point one way).
+poll_published = Signal()
 
 register_actions(
     {
@@ -305,13 +311,25 @@ def _lock_poll(poll: Poll) -> Poll:
 
 
 @transaction.atomic
-def create_poll(*, actor, meeting: Meeting, title: str = "") -> Poll:
-    items = list(AgendaItem.objects.filter(meeting=meeting).select_related("subject"))
-    if not items:
+def create_poll(
+    *,
+    actor,
+    meeting: Meeting,
+    title: str = "",
+    purpose: str = PollPurpose.ASSESSMENT,
+    subjects: list[Subject] | None = None,
+) -> Poll:
+    """A poll on the meeting's agenda, or on `subjects` (a rectification poll's)."""
+    if subjects is None:
+        items = AgendaItem.objects.filter(meeting=meeting).select_related("subject")
+        subjects = [item.subject for item in items]
+    if not subjects:
         raise ValidationError("会议议程中没有评议对象，无法创建民主测评。")
-    poll = Poll.objects.create(meeting=meeting, title=title or f"{meeting.session_name}民主测评")
+    poll = Poll.objects.create(
+        meeting=meeting, title=title or f"{meeting.session_name}民主测评", purpose=purpose
+    )
     PollSubject.objects.bulk_create(
-        PollSubject(poll=poll, subject=item.subject, order=i) for i, item in enumerate(items)
+        PollSubject(poll=poll, subject=subject, order=i) for i, subject in enumerate(subjects)
     )
     record(actor=actor, action="poll.created", target=poll, summary=f"创建民主测评：{poll.title}")
     return poll
@@ -347,7 +365,10 @@ def open_poll(*, actor, poll: Poll) -> Poll:
     review = meeting.review
     if poll.state != PollState.CREATED:
         raise ValidationError("该测评已经开始过。")
-    if review.phase != Phase.MEETING:
+    if poll.purpose == PollPurpose.RECTIFICATION:
+        if review.phase != Phase.RECTIFY:
+            raise ValidationError("评议活动处于“整改”阶段时才能进行整改满意度测评。")
+    elif review.phase != Phase.MEETING:
         raise ValidationError("评议活动进入“评议会议”阶段后才能开始民主测评。")
     present = quorum(meeting)
     if not present.met:
@@ -550,6 +571,13 @@ def publish_poll(*, actor, poll: Poll) -> Poll:
     poll.state = PollState.PUBLISHED
     poll.published_at = timezone.now()
     poll.save(update_fields=["state", "published_at"])
+    if poll.purpose == PollPurpose.RECTIFICATION:
+        # Judges the rectification, not the subject: no grade is written; the rounds settle.
+        record(
+            actor=actor, action="poll.published", target=poll, summary=f"公布测评结果：{poll.title}"
+        )
+        poll_published.send(sender=Poll, poll=poll)
+        return poll
     graded = results(poll).items
     subjects = [result.item.subject for result in graded]
     for subject, result in zip(subjects, graded, strict=True):
@@ -561,6 +589,7 @@ def publish_poll(*, actor, poll: Poll) -> Poll:
     if flagged:
         summary += f"；须向主任会议作出说明：{'、'.join(flagged)}"
     record(actor=actor, action="poll.published", target=poll, summary=summary)
+    poll_published.send(sender=Poll, poll=poll)
     return poll
 
 
@@ -649,6 +678,9 @@ class ItemResult:
     by_group: dict = field(default_factory=dict)  # group -> Counter, only groups of >= k
     hidden_groups: list = field(default_factory=list)
     grade: grading.Grade | None = None
+    # 不满意 marks of composition members (electronic and paper): a rectification poll is
+    # judged against all composition members, whatever the turnout.
+    members_dissatisfied: int = 0
 
     @property
     def total(self) -> Counter:
@@ -698,9 +730,16 @@ def results(poll: Poll) -> PollResults:
             result.hidden_groups = sorted(group_counts[key]) or small
         else:
             result.by_group = dict(group_counts[key])
+        members = group_counts[key].get(VoterGroup.MEMBER, Counter())
+        result.members_dissatisfied = members[Choice.DISSATISFIED]
+        if poll.purpose == PollPurpose.RECTIFICATION:
+            result.grade = grading.rectification(
+                result.members_dissatisfied, int(rules.get("composition_total") or 0)
+            )
+            continue
         counts = result.total
         if rules.get("denominator") == grading.ALL_MEMBERS:
-            counts = group_counts[key].get(VoterGroup.MEMBER, Counter())
+            counts = members
         result.grade = grading.grade(dict(counts), rules)
     return PollResults(
         poll=poll,

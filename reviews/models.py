@@ -488,6 +488,11 @@ class Choice(models.TextChoices):
     UNKNOWN = "unknown", "不了解"
 
 
+class PollPurpose(models.TextChoices):
+    ASSESSMENT = "assessment", "民主测评"
+    RECTIFICATION = "rectification", "整改满意度测评"
+
+
 class Poll(models.Model):
     """One 民主测评 of a meeting: a single ballot covering all of its subjects.
 
@@ -498,6 +503,14 @@ class Poll(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="polls")
     title = models.CharField(_("名称"), max_length=200)
+    # A rectification poll asks about each subject's rectification, not its performance: it is
+    # held in the 整改 phase and judged against all composition members (DOMAIN.md).
+    purpose = models.CharField(
+        _("测评类型"),
+        max_length=15,
+        choices=PollPurpose.choices,
+        default=PollPurpose.ASSESSMENT,
+    )
     state = models.CharField(
         _("状态"), max_length=10, choices=PollState.choices, default=PollState.CREATED
     )

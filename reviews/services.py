@@ -3,6 +3,7 @@ and an explicit `actor`, runs in a transaction, locks the review row, checks the
 allowed, saves, and writes an audit event (ARCHITECTURE.md)."""
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -499,7 +500,15 @@ def advance_phase(*, actor, review: Review) -> Review:
         raise ValidationError("评议活动已归档。")
     if not has_role(actor, *workflow.MOVERS[review.phase]):
         raise PermissionDenied
-    reasons = workflow.blockers(review_facts(review))
+    facts = review_facts(review)
+    if review.phase == Phase.RECTIFY:
+        # Counted here, not in reviews.selectors: reviews does not import rectification.
+        facts = replace(
+            facts,
+            open_cases=review.rectification_cases.filter(status="open").count(),
+            has_archive=type(review).objects.filter(pk=review.pk, archive__isnull=False).exists(),
+        )
+    reasons = workflow.blockers(facts)
     if reasons:
         raise ValidationError(reasons)
     source = review.phase

@@ -47,6 +47,10 @@ class ReviewFacts:
     groups_without_leader: int
     dimension_count: int
     leadership_has_leader: bool
+    # Rectification cases still open (整改 → 归档 waits for every case to close).
+    open_cases: int = 0
+    # 整改 → 归档 only through the archive, which stores the review's zip first.
+    has_archive: bool = False
 
 
 def next_phase(phase: str) -> str | None:
@@ -73,6 +77,11 @@ def blockers(facts: ReviewFacts) -> list[str]:
             reasons.append(f"有 {facts.groups_without_leader} 个评议工作组尚未确定组长")
         if facts.dimension_count == 0:
             reasons.append("尚未设置评议内容")
+    elif facts.phase == Phase.RECTIFY:
+        if facts.open_cases:
+            reasons.append(f"有 {facts.open_cases} 个整改事项尚未办结")
+        elif not facts.has_archive:
+            reasons.append("请在“归档”页面生成归档文件，归档文件生成后评议活动自动归档")
     elif facts.phase == Phase.ARCHIVED:
         reasons.append("评议活动已归档")
     return reasons

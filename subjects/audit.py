@@ -7,6 +7,8 @@ The request id and client address come from the request context; in a Celery tas
 management command they are empty and the actor is whoever the service was told acted.
 """
 
+from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 
 from . import requestctx
@@ -34,6 +36,51 @@ register_actions(
 )
 
 
+# How an audited object leads to the review it belongs to (attribute paths, first hit wins).
+REVIEW_PATHS = (
+    "review_id",
+    "subject.review_id",
+    "meeting.review_id",
+    "poll.meeting.review_id",
+    "case.review_id",
+    "round.case.review_id",
+    "survey.review_id",
+    "opinion.review_id",
+)
+
+# Decisions still allowed on an archived review: the archiving itself, and security events.
+ARCHIVE_SAFE = ("review.phase_changed", "archive.", "auth.", "security.", "upload.refused")
+
+ARCHIVED_MESSAGE = "该评议活动已归档，只能查阅，不能再修改。"
+
+
+def review_of(target: models.Model | None) -> int | None:
+    if target is None:
+        return None
+    if target._meta.label_lower == "reviews.review":
+        return target.pk
+    for path in REVIEW_PATHS:
+        value = target
+        try:
+            for part in path.split("."):
+                value = getattr(value, part)
+        except (AttributeError, ObjectDoesNotExist):
+            continue
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _refuse_if_archived(review_id: int | None, action: str) -> None:
+    """An archived review is read-only: every service records its decision before its
+    transaction commits, so refusing the record here rolls the whole change back."""
+    if review_id is None or action.startswith(ARCHIVE_SAFE):
+        return
+    review_model = apps.get_model("reviews", "Review")
+    if review_model.objects.filter(pk=review_id, phase="archived").exists():
+        raise ValidationError(ARCHIVED_MESSAGE)
+
+
 def record(
     *,
     actor,
@@ -44,7 +91,10 @@ def record(
 ) -> AuditEvent:
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    review_id = review_of(target)
+    _refuse_if_archived(review_id, action)
     return AuditEvent.objects.create(
+        review_id=review_id,
         actor=actor,
         actor_name=str(actor) if actor else "",
         action=action,

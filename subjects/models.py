@@ -154,6 +154,9 @@ class AuditEvent(models.Model):
     summary = models.CharField(_("摘要"), max_length=300)
     data = models.JSONField(_("详情"), default=dict, blank=True)
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+    # The review the decision belongs to, when it belongs to one: a review's archive carries
+    # its audit log. A plain integer, so this base app does not depend on `reviews`.
+    review_id = models.IntegerField(_("评议活动"), null=True, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()

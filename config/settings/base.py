@@ -243,8 +243,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subjects.tasks.clear_expired_sessions",
         "schedule": 6 * 3600.0,
     },
-    # Deadlines live in the database; this scan finds what is due (R18, R19). Hourly, so a
-    # reminder is at most an hour late after an outage and duplicates are impossible anyway.
+    # Deadlines live in the database; this scan finds what is due (R18, R19) and, once a day
+    # from PINGYI_DIGEST_HOUR, sends the office its digest of overdue obligations. Hourly, so
+    # a reminder is at most an hour late after an outage and duplicates are impossible anyway.
     "scan-obligations": {"task": "rectification.tasks.scan_obligations", "schedule": 3600.0},
 }
 
@@ -273,8 +274,12 @@ PINGYI_DOC_FONT_FILES = env.string(
     "FandolFang=fonts/fandol/FandolFang-Regular.otf;FandolKai=fonts/fandol/FandolKai-Regular.otf",
 )
 # Days before an obligation's due date on which its reminders go out (then on the day and
-# weekly while overdue).
+# weekly while overdue). Officials and unit contacts are reminded of plans and reports, the
+# office of the party report.
 PINGYI_REMINDER_DAYS_BEFORE = (7, 1)
+# The office's daily digest of overdue obligations goes out with the first scan at or after
+# this local hour (0–23; beat scans hourly).
+PINGYI_DIGEST_HOUR = env.integer("PINGYI_DIGEST_HOUR", 8, minimum=0)
 
 # --- Logging -----------------------------------------------------------------------------
 LOGGING = {

@@ -58,8 +58,11 @@ def seeded(db):
 @pytest.mark.django_db
 def test_the_2025_meeting_is_over_with_a_public_poll_of_three_grades(seeded):
     review = Review.objects.get(title=DUTY_2025_TITLE)
-    assert review.phase == Phase.MEETING and review.rules_frozen_at is not None
-    (meeting,) = Meeting.objects.filter(review=review)
+    # The demo has moved it on into 整改 (rectification/demo_cases.py).
+    assert review.phase == Phase.RECTIFY and review.rules_frozen_at is not None
+    (meeting,) = Meeting.objects.filter(
+        review=review, session_name="县十八届人大常委会第二十六次会议"
+    )
     assert meeting.session_name == "县十八届人大常委会第二十六次会议"
     assert timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M") == "2025-09-18 09:00"
     assert meeting.current_subject is None
@@ -85,9 +88,11 @@ def test_the_2025_meeting_is_over_with_a_public_poll_of_three_grades(seeded):
         assert not tally.void
         for item in result.items:
             assert sum(item.paper.values()) <= tally.valid
-    # The grade is written on the subject, and the 不满意 one owes the 主任会议 an explanation.
-    flagged = Subject.objects.filter(review=review, explanation_due=True)
-    assert [s.assessment_grade for s in flagged] == ["dissatisfied"]
+    # The grade is written on the subject; the 不满意 one owed the 主任会议 an explanation,
+    # which the demo's rectification phase records (rectification/demo_cases.py).
+    (graded_down,) = Subject.objects.filter(review=review, assessment_grade="dissatisfied")
+    assert not graded_down.explanation_due
+    assert graded_down.rectification.follow_ups.filter(kind="explanation").exists()
     assert not Subject.objects.filter(review=review, assessment_grade="").exists()
 
 
@@ -124,4 +129,5 @@ def test_seeding_again_changes_nothing(seeded):
     before = counts()
     call_command("seed_demo")
     assert counts() == before
-    assert before["Meeting"] == 2 and before["Poll"] == 2
+    # Two meetings with their 民主测评, and the 2025 review's rectification vote.
+    assert before["Meeting"] == 3 and before["Poll"] == 3

@@ -71,9 +71,20 @@ def test_a_fresh_review_lists_every_blocker_in_order():
     ]
 
 
-@pytest.mark.parametrize("phase", [Phase.INVESTIGATE, Phase.MEETING, Phase.RECTIFY])
+@pytest.mark.parametrize("phase", [Phase.INVESTIGATE, Phase.MEETING])
 def test_later_phases_have_no_setup_preconditions(phase):
     assert workflow.blockers(replace(READY, phase=phase, subject_count=0)) == []
+
+
+def test_rectify_ends_only_with_every_case_closed_and_the_archive_stored():
+    rectify = replace(READY, phase=Phase.RECTIFY, subject_count=0)
+    assert workflow.blockers(replace(rectify, open_cases=2, has_archive=True)) == [
+        "有 2 个整改事项尚未办结"
+    ]
+    assert workflow.blockers(rectify) == [
+        "请在“归档”页面生成归档文件，归档文件生成后评议活动自动归档"
+    ]
+    assert workflow.blockers(replace(rectify, has_archive=True)) == []
 
 
 def test_archived_review_cannot_move():
@@ -225,8 +236,13 @@ def test_entering_the_meeting_freezes_the_rules(ready_review, office_clerk):
 
 @pytest.mark.django_db
 def test_advance_through_to_archived_then_stop(ready_review, office_clerk):
-    for expected in (Phase.INVESTIGATE, Phase.MEETING, Phase.RECTIFY, Phase.ARCHIVED):
+    for expected in (Phase.INVESTIGATE, Phase.MEETING, Phase.RECTIFY):
         assert services.advance_phase(actor=office_clerk, review=ready_review).phase == expected
+    with pytest.raises(ValidationError) as refused:  # not without the archive's zip
+        services.advance_phase(actor=office_clerk, review=ready_review)
+    assert "归档文件" in refused.value.messages[0]
+    store_archive(ready_review, office_clerk)
+    assert services.advance_phase(actor=office_clerk, review=ready_review).phase == Phase.ARCHIVED
     with pytest.raises(ValidationError) as refused:
         services.advance_phase(actor=office_clerk, review=ready_review)
     assert refused.value.messages == ["评议活动已归档。"]
@@ -240,3 +256,10 @@ def test_only_the_office_may_advance(ready_review, chair, group_member):
             services.advance_phase(actor=actor, review=ready_review)
     ready_review.refresh_from_db()
     assert ready_review.phase == Phase.PREPARE
+
+
+def store_archive(review, actor):
+    """What rectification.archive stores before it moves the review to 归档."""
+    from rectification.models import ReviewArchive
+
+    return ReviewArchive.objects.create(review=review, created_by=actor)

@@ -2,6 +2,9 @@
 
 manage.py scan_obligations
 manage.py scan_obligations --at "2025-03-01 09:00"
+
+Reminders and the office's daily digest are sent exactly once however often it runs, so an
+operator may run it by hand after an outage of Redis or beat (docs/operations.md).
 """
 
 from datetime import datetime
@@ -32,3 +35,5 @@ class Command(BaseCommand):
                 raise CommandError(f"无法识别的时间：{text}（格式 YYYY-MM-DD 或 YYYY-MM-DD HH:MM）")
         result = scan(now=now)
         self.stdout.write(f"到期事项 {result.due} 项，本次发出提醒 {result.notified} 项。")
+        if result.digest is not None:
+            self.stdout.write(f"已发出今日逾期汇总（逾期 {result.digest} 项）。")
