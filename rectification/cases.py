@@ -27,10 +27,11 @@ from django.utils import timezone
 from reviews.meetings import poll_published
 from reviews.models import Poll, PollPurpose, Subject
 from reviews.workflow import Phase
-from subjects.audit import record, register_actions
+from subjects.audit import ARCHIVED_MESSAGE, record, register_actions
 from subjects.models import User
 from subjects.notifications import notify
 from subjects.roles import Role, has_role
+from surveys.duty_reports import recipients_of
 
 from . import deadlines
 from .models import (
@@ -83,21 +84,9 @@ register_actions(
 
 
 def contacts_of(subject: Subject) -> list[User]:
-    """The official's account and the unit's contacts (联络员): whoever fills the plan and
-    report, and whom reminders reach. Expects `official__user` and the unit's contacts to be
-    prefetched when called in a loop."""
-    people = []
-    if subject.official_id and subject.official and subject.official.user_id:
-        people.append(subject.official.user)
-    unit = subject.unit if subject.unit_id else None
-    if unit is not None:
-        people += list(unit.contacts.all())
-    seen, result = set(), []
-    for user in people:
-        if user.is_active and user.pk not in seen:
-            seen.add(user.pk)
-            result.append(user)
-    return result
+    """Who fills the plan and report and whom reminders reach: the official's account, or the
+    unit's contacts (联络员) — the same people as for the 述职报告."""
+    return recipients_of(subject)
 
 
 def speaks_for(user, case: RectificationCase) -> bool:
@@ -152,8 +141,10 @@ def _lock(case: RectificationCase) -> RectificationCase:
         .select_related("review__rules", "subject__official__user", "subject__unit")
         .get(pk=case.pk)
     )
+    # subjects.audit.record would refuse the decision anyway; saying so first names the reason
+    # rather than whatever check of the case comes before the record.
     if case.review.phase == Phase.ARCHIVED:
-        raise ValidationError("该评议活动已归档，只能查阅，不能再修改。")
+        raise ValidationError(ARCHIVED_MESSAGE)
     return case
 
 
@@ -189,6 +180,32 @@ def _fulfil(obligation: Obligation | None, done: bool) -> None:
         return
     obligation.fulfilled_at = timezone.now() if done else None
     obligation.save(update_fields=["fulfilled_at"])
+
+
+def _submit(paper: RectificationPlan | RectificationReport) -> None:
+    paper.status = ReviewStatus.SUBMITTED
+    paper.submitted_at = timezone.now()
+    paper.submissions += 1
+    paper.return_comment = ""
+    paper.save(update_fields=["status", "submitted_at", "submissions", "return_comment"])
+
+
+def _decide(
+    paper: RectificationPlan | RectificationReport,
+    *,
+    actor,
+    label: str,
+    accept: bool,
+    comment: str = "",
+) -> None:
+    """The office's acceptance or return (with comments) of a submitted plan or report."""
+    if paper.status != ReviewStatus.SUBMITTED:
+        raise ValidationError(f"只有待审核的{label}可以{'通过' if accept else '退回'}。")
+    paper.status = ReviewStatus.ACCEPTED if accept else ReviewStatus.RETURNED
+    paper.reviewed_at = timezone.now()
+    paper.reviewed_by = actor
+    paper.return_comment = comment
+    paper.save(update_fields=["status", "reviewed_at", "reviewed_by", "return_comment"])
 
 
 # --- the clock -----------------------------------------------------------------------------
@@ -296,7 +313,7 @@ def move_deadline(*, actor, obligation: Obligation, due_on: date, reason: str) -
         .get(pk=obligation.pk)
     )
     if obligation.review.phase == Phase.ARCHIVED:
-        raise ValidationError("该评议活动已归档，只能查阅，不能再修改。")
+        raise ValidationError(ARCHIVED_MESSAGE)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请写明调整时限的依据（如主任会议决定）。"})
@@ -409,11 +426,7 @@ def submit_plan(*, actor, case: RectificationCase) -> RectificationPlan:
     gaps = plan_gaps(case)
     if gaps:
         raise ValidationError(["整改方案还不完整：", *gaps])
-    plan.status = ReviewStatus.SUBMITTED
-    plan.submitted_at = timezone.now()
-    plan.submissions += 1
-    plan.return_comment = ""
-    plan.save(update_fields=["status", "submitted_at", "submissions", "return_comment"])
+    _submit(plan)
     obligation = obligation_of(case.rounds.get(number=1), ObligationKind.PLAN)
     _fulfil(obligation, True)
     late = obligation and timezone.localdate(plan.submitted_at) > obligation.due_on
@@ -431,12 +444,7 @@ def submit_plan(*, actor, case: RectificationCase) -> RectificationPlan:
 def accept_plan(*, actor, case: RectificationCase) -> RectificationPlan:
     case = _lock(case)
     plan = RectificationPlan.objects.select_for_update().get(case=case)
-    if plan.status != ReviewStatus.SUBMITTED:
-        raise ValidationError("只有待审核的整改方案可以通过。")
-    plan.status = ReviewStatus.ACCEPTED
-    plan.reviewed_at = timezone.now()
-    plan.reviewed_by = actor
-    plan.save(update_fields=["status", "reviewed_at", "reviewed_by"])
+    _decide(plan, actor=actor, label="整改方案", accept=True)
     record(actor=actor, action="plan.accepted", target=case, summary=f"通过整改方案：{case}")
     _tell_official(case, "整改方案已通过审核", "请按方案抓好落实，按时报送整改落实情况报告。")
     return plan
@@ -451,13 +459,7 @@ def return_plan(*, actor, case: RectificationCase, comment: str) -> Rectificatio
         raise ValidationError({"comment": "请填写退回意见。"})
     case = _lock(case)
     plan = RectificationPlan.objects.select_for_update().get(case=case)
-    if plan.status != ReviewStatus.SUBMITTED:
-        raise ValidationError("只有待审核的整改方案可以退回。")
-    plan.status = ReviewStatus.RETURNED
-    plan.reviewed_at = timezone.now()
-    plan.reviewed_by = actor
-    plan.return_comment = comment
-    plan.save(update_fields=["status", "reviewed_at", "reviewed_by", "return_comment"])
+    _decide(plan, actor=actor, label="整改方案", accept=False, comment=comment)
     _fulfil(obligation_of(case.rounds.get(number=1), ObligationKind.PLAN), False)
     record(
         actor=actor,
@@ -573,11 +575,7 @@ def submit_report(*, actor, case: RectificationCase) -> RectificationReport:
     gaps = report_gaps(report)
     if gaps:
         raise ValidationError(["整改报告还不完整：", *gaps])
-    report.status = ReviewStatus.SUBMITTED
-    report.submitted_at = timezone.now()
-    report.submissions += 1
-    report.return_comment = ""
-    report.save(update_fields=["status", "submitted_at", "submissions", "return_comment"])
+    _submit(report)
     _fulfil(obligation_of(round_, ObligationKind.REPORT), True)
     record(
         actor=actor,
@@ -592,13 +590,8 @@ def submit_report(*, actor, case: RectificationCase) -> RectificationReport:
 @transaction.atomic
 def accept_report(*, actor, case: RectificationCase) -> RectificationReport:
     case = _lock(case)
-    round_, report = _lock_report(case)
-    if report.status != ReviewStatus.SUBMITTED:
-        raise ValidationError("只有待审核的整改报告可以通过。")
-    report.status = ReviewStatus.ACCEPTED
-    report.reviewed_at = timezone.now()
-    report.reviewed_by = actor
-    report.save(update_fields=["status", "reviewed_at", "reviewed_by"])
+    _round, report = _lock_report(case)
+    _decide(report, actor=actor, label="整改报告", accept=True)
     record(actor=actor, action="report.accepted", target=case, summary=f"通过整改报告：{case}")
     _tell_official(case, "整改报告已通过审核", "常委会将对整改情况进行满意度测评。")
     return report
@@ -611,13 +604,7 @@ def return_report(*, actor, case: RectificationCase, comment: str) -> Rectificat
         raise ValidationError({"comment": "请填写退回意见。"})
     case = _lock(case)
     round_, report = _lock_report(case)
-    if report.status != ReviewStatus.SUBMITTED:
-        raise ValidationError("只有待审核的整改报告可以退回。")
-    report.status = ReviewStatus.RETURNED
-    report.reviewed_at = timezone.now()
-    report.reviewed_by = actor
-    report.return_comment = comment
-    report.save(update_fields=["status", "reviewed_at", "reviewed_by", "return_comment"])
+    _decide(report, actor=actor, label="整改报告", accept=False, comment=comment)
     _fulfil(obligation_of(round_, ObligationKind.REPORT), False)
     record(
         actor=actor,

@@ -452,6 +452,31 @@ class ReviewStatus(models.TextChoices):
     ACCEPTED = "accepted", "已通过"
 
 
+class Submission(models.Model):
+    """What a plan and a report share: submitted by the official, accepted or returned with
+    comments by the office (rectification.cases)."""
+
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    # The uploaded document's original name (the stored name is random).
+    file_name = models.CharField(max_length=255, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submissions = models.PositiveSmallIntegerField(_("提交次数"), default=0)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    return_comment = models.TextField(_("退回意见"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (ReviewStatus.DRAFT, ReviewStatus.RETURNED)
+
+
 class RectificationItem(models.Model):
     """One problem to fix — one clause of the opinion, and so its findings — with the plan's
     四定: 定措施 (measures), 定人员 (responsible), 定时间 (due_on) and 定任务 (standard)."""
@@ -477,24 +502,13 @@ class RectificationItem(models.Model):
         return self.problem[:30]
 
 
-class RectificationPlan(models.Model):
+class RectificationPlan(Submission):
     """The 整改方案 of a case: the items' 四定 plus an optional document, reviewed by the
     office (or the liaison working committee) which accepts it or returns it with comments."""
 
     case = models.OneToOneField(RectificationCase, on_delete=models.CASCADE, related_name="plan")
-    status = models.CharField(
-        _("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
-    )
     summary = models.TextField(_("总体安排"), blank=True)
     file = models.FileField(_("方案文件"), upload_to=private_upload_to, max_length=255, blank=True)
-    file_name = models.CharField(max_length=255, blank=True)
-    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-    submissions = models.PositiveSmallIntegerField(_("提交次数"), default=0)
-    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    return_comment = models.TextField(_("退回意见"), blank=True)
 
     class Meta:
         verbose_name = _("整改方案")
@@ -502,10 +516,6 @@ class RectificationPlan(models.Model):
 
     def __str__(self):
         return f"{self.case}方案"
-
-    @property
-    def editable(self) -> bool:
-        return self.status in (ReviewStatus.DRAFT, ReviewStatus.RETURNED)
 
 
 class RoundOutcome(models.TextChoices):
@@ -551,26 +561,15 @@ class RectificationRound(models.Model):
         return f"第{self.number}轮"
 
 
-class RectificationReport(models.Model):
+class RectificationReport(Submission):
     """The 整改落实情况报告 of a round: per item a status, explanation and evidence, plus the
     overall report document; reviewed like the plan."""
 
     round = models.OneToOneField(
         RectificationRound, on_delete=models.CASCADE, related_name="report"
     )
-    status = models.CharField(
-        _("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
-    )
     summary = models.TextField(_("总体情况"), blank=True)
     file = models.FileField(_("报告文件"), upload_to=private_upload_to, max_length=255, blank=True)
-    file_name = models.CharField(max_length=255, blank=True)
-    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-    submissions = models.PositiveSmallIntegerField(_("提交次数"), default=0)
-    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    return_comment = models.TextField(_("退回意见"), blank=True)
 
     class Meta:
         verbose_name = _("整改报告")
@@ -578,10 +577,6 @@ class RectificationReport(models.Model):
 
     def __str__(self):
         return f"{self.round.case}报告（{self.round}）"
-
-    @property
-    def editable(self) -> bool:
-        return self.status in (ReviewStatus.DRAFT, ReviewStatus.RETURNED)
 
 
 class ItemStatus(models.TextChoices):
