@@ -12,7 +12,10 @@
    BENCH_DURATION seconds, each request a different voter (a Lua script walks a list of
    sessions). Its rps is reported as a ratio to the bare-WSGI floor measured in the same run
    with the same number of connections and, for context, to a minimal Django view (one
-   insert, bench/_urls.py) also measured in the same run.
+   insert, bench/_urls.py) also measured in the same run. Then the same requests (session
+   cookie, CSRF, body) go to a Django "ceiling" view on the same server that loads the user,
+   parses the body and inserts one row: the least any Django view does with them, so its
+   ratio to the floor bounds what a ballot view on this stack can reach.
 
 Everything runs as production would: gunicorn with config/gunicorn.conf.py (the floor and
 the minimal view: 4 sync workers), the production settings (bench._django_settings) and
@@ -33,6 +36,7 @@ The last line of stdout is one JSON object; logs go to stderr.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import json
 import os
@@ -81,7 +85,7 @@ ONSITE = 4  # the first ONSITE subjects report on site, the rest in writing
 # Voters for the sustained run (warm-up + measured), each used once: enough for 300 ballots/s
 # over the default 2 + 8 s, several times the rate measured on these 2-core machines. A run that
 # runs out says so (pool_exhausted, its thread stops); raise it with BENCH_BALLOT_POOL.
-POOL = int(os.environ.get("BENCH_BALLOT_POOL", "3000"))
+POOL = int(os.environ.get("BENCH_BALLOT_POOL", "6000"))
 GET_CONCURRENCY = 8  # phones opening the ballot page before the burst
 PROJECTOR_INTERVAL_S = 0.05
 # templates/reviews/meeting/screen.html: hx-trigger="every 1s".
@@ -788,6 +792,15 @@ def checks_table(summary: dict) -> list[dict]:
         ),
         _check("  + the projector's 1 s polling", _fmt(effective, ".0f", " ms"), "(bound)", None),
         _check("sustained rps / Django view", _fmt(to_view, ".3f"), "(context)", None),
+        _check(
+            "sustained rps / Django ceiling",
+            _fmt(summary.get("ratio_to_ceiling"), ".3f"),
+            "(context)",
+            None,
+        ),
+        _check(
+            "Django ceiling / floor", _fmt(summary.get("ceiling_ratio"), ".3f"), "(bound)", None
+        ),
     ]
 
 
@@ -849,6 +862,15 @@ def run_bench(summary: dict) -> tuple[dict | None, dict]:
                     state["sustained"] = run_ballot_wrk(
                         base_url, burst, keys_file, first, POOL, DURATION
                     )
+                    # For context: the same requests (session, CSRF, body) to a view that only
+                    # loads the user, parses them and inserts one row (bench/_urls.py).
+                    log(f"measuring the Django ceiling: {CONNECTIONS} connections")
+                    ceiling = copy.copy(burst)
+                    ceiling.ballot_path = "/__bench__/ceiling" + burst.done_path
+                    run_ballot_wrk(base_url, ceiling, keys_file, 1, POOL, WARMUP)
+                    state["ceiling"] = run_ballot_wrk(
+                        base_url, ceiling, keys_file, 1, POOL, DURATION
+                    )
                 # gunicorn has stopped gracefully: requests in flight have committed.
                 state["final"] = check()
                 log(f"at the end: {state['final']}")
@@ -897,12 +919,24 @@ def main() -> int:
         summary |= fields
         summary["errors"] = (summary["errors"] or 0) + fields["sustained_errors"]
         summary["duplicates"] = max(summary["duplicates"] or 0, state["final"]["duplicates"])
+    ceiling_rps = state["ceiling"]["rps"] if "ceiling" in state else None
+    if ceiling_rps:
+        rows.append(
+            state["ceiling"]
+            | {
+                "server": "Django ceiling: session, CSRF, parse, 1 insert",
+                "ratio": _ratio(ceiling_rps, floor_rps),
+            }
+        )
     rps = state["sustained"]["rps"] if "sustained" in state else None
     summary |= {"rps": _round(rps, 1), "floor_rps": _round(floor_rps, 1)}
     summary["ratio"] = _ratio(rps, floor_rps)
     summary["django_view_rps"] = _round(django_rps, 1)
     summary["django_view_ratio"] = _ratio(django_rps, floor_rps)
     summary["ratio_to_django_view"] = _ratio(rps, django_rps)
+    summary["ceiling_rps"] = _round(ceiling_rps, 1)
+    summary["ceiling_ratio"] = _ratio(ceiling_rps, floor_rps)
+    summary["ratio_to_ceiling"] = _ratio(rps, ceiling_rps)
 
     if rows:
         print_table(rows, COLUMNS)

@@ -9,8 +9,15 @@ The rate is compared with the bare-WSGI floor measured in the same run (STACK.md
 
 Afterwards the database must hold exactly one response per accepted submission, each with
 all its answers, and as many used invitations: nothing lost, nothing doubled. Targets:
-rps ≥ 0.35 × the floor, p99 under 100 ms at 16 connections. Timings are reported, not
-asserted; the exit status is 1 only for a correctness failure or a bench that could not run.
+rps ≥ 0.35 × the floor, p99 under 100 ms at 16 connections.
+
+For context, the same requests then go to a Django "ceiling" view on the same server
+(bench/_urls.py): CSRF checked, body parsed, one row inserted, redirect — the least any Django
+view does with them. `ratio_to_ceiling` is the share of that rate the real view keeps; the
+ceiling's own ratio to the floor bounds what any view of this stack can reach.
+
+Timings are reported, not asserted; the exit status is 1 only for a correctness failure or a
+bench that could not run.
 
     .venv/bin/python bench/survey_ingest.py
 
@@ -62,6 +69,8 @@ CODES = 30_000  # enough for ~2,500 submissions/s over warm-up + measured run
 TARGET_RATIO = 0.35
 TARGET_P99_MS = 100.0
 CHOICES = ("satisfied", "basic", "dissatisfied")
+# bench/_urls.py's ceiling view, redirecting to the answer page as the real view does.
+CEILING = "/__bench__/ceiling/s/c/"
 
 
 # --- data (run inside the bench environment: `python -m bench.survey_ingest create`) --------
@@ -254,7 +263,7 @@ function request()
   local i = nxt
   nxt = nxt + nthreads
   sent, used = sent + 1, i
-  local path = "/s/c/" .. codes[i] .. "/"
+  local path = "@PREFIX@" .. codes[i] .. "/"
   return wrk.format("POST", path, {
     ["Cookie"] = cookie,
     ["Content-Type"] = "application/x-www-form-urlencoded",
@@ -295,7 +304,14 @@ _LINE = re.compile(
 )
 
 
-def run_submit_wrk(base_url: str, data: dict, codes_file: Path, first: int, duration: float):
+def run_submit_wrk(
+    base_url: str,
+    data: dict,
+    codes_file: Path,
+    first: int,
+    duration: float,
+    prefix: str = "/s/c/",
+):
     csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
     replacements = {
         "@CODES@": str(codes_file),
@@ -303,13 +319,14 @@ def run_submit_wrk(base_url: str, data: dict, codes_file: Path, first: int, dura
         "@LAST@": str(len(data["codes"])),
         "@ORIGIN@": base_url,
         "@CSRF@": csrf,
+        "@PREFIX@": prefix,
     }
     for n in range(3):
         replacements[f"@BODY{n}@"] = body(csrf, data["cells"], data["text_field"], n)
     script = _WRK_SCRIPT
     for placeholder, value in replacements.items():
         script = script.replace(placeholder, value)
-    script_file = codes_file.with_name(f"submit_{first}.lua")
+    script_file = codes_file.with_name(f"submit_{first}_{len(prefix)}.lua")
     script_file.write_text(script, encoding="utf-8")
     threads = min(2, CONNECTIONS)
     output = wrk_output(
@@ -345,7 +362,7 @@ def main() -> int:
         "cells": SUBJECTS * DIMENSIONS,
         "loadavg_1m_start": round(os.getloadavg()[0], 2),
     }
-    floor = warm = run = after = None
+    floor = warm = run = after = ceiling = None
     try:
         with time_limit(300 + 3 * (DURATION + WARMUP)), bench_database() as db_url:
             floor = measure_floor(db_url)
@@ -362,6 +379,11 @@ def main() -> int:
                     run = run_submit_wrk(
                         base_url, data, codes_file, warm["last_used"] + 1, DURATION
                     )
+                    # For context: the same requests to a view that only parses them and
+                    # inserts one row (bench/_urls.py), on the same server. Stores no answers.
+                    log(f"measuring the Django ceiling: {CONNECTIONS} connections")
+                    run_submit_wrk(base_url, data, codes_file, 1, WARMUP, prefix=CEILING)
+                    ceiling = run_submit_wrk(base_url, data, codes_file, 1, DURATION, CEILING)
                 # gunicorn stopped gracefully: submissions in flight have committed.
                 after = db_counts(db_url, data["questionnaire_id"])
                 log(f"at the end: {after}")
@@ -373,6 +395,14 @@ def main() -> int:
     floor_rps = floor["rps"] if floor else None
     if floor:
         rows.append(floor | {"ratio": 1.0})
+    if ceiling:
+        rows.append(
+            ceiling
+            | {
+                "server": "Django ceiling: CSRF, parse, 1 insert",
+                "ratio": round(ceiling["rps"] / floor_rps, 3) if floor_rps else None,
+            }
+        )
     if run:
         rows.append(
             run
@@ -424,6 +454,9 @@ def main() -> int:
         "stored": stored,
         "lost_or_doubled": lost_or_doubled,
         "errors": run["errors"] if run else None,
+        "ceiling_rps": round(ceiling["rps"], 1) if ceiling else None,
+        "ceiling_ratio": round(ceiling["rps"] / floor_rps, 3) if ceiling and floor_rps else None,
+        "ratio_to_ceiling": round(run["rps"] / ceiling["rps"], 3) if run and ceiling else None,
         "targets_met": {
             "ratio": bool(ratio is not None and ratio >= TARGET_RATIO),
             "p99": bool(p99 is not None and p99 < TARGET_P99_MS),

@@ -16,7 +16,7 @@ from subjects.exports import HEADER_FILL, HEADER_FONT
 
 from . import grading
 from .meetings import PollResults
-from .models import VoterGroup
+from .models import PollPurpose, VoterGroup
 
 RESULTS_SHEET = "测评结果统计表"
 GROUPS_SHEET = "分组统计"
@@ -106,8 +106,14 @@ def _paper_lines(res: PollResults) -> list[str]:
     return lines
 
 
-def rule_sentence(rules: dict) -> str:
+def rule_sentence(rules: dict, purpose: str = PollPurpose.ASSESSMENT) -> str:
     """The grading rule of the poll's frozen snapshot, in one sentence."""
+    if purpose == PollPurpose.RECTIFICATION:
+        return (
+            f"评定规则：以常委会全体组成人员 {rules.get('composition_total')} 人为基数"
+            "（只计常委会组成人员的票），不满意票超过全体组成人员半数的，整改评为不满意，"
+            "须继续整改；否则评为满意。"
+        )
     satisfied = rules.get("satisfied_min_percent")
     over = rules.get("dissatisfied_over_percent")
     if rules.get("denominator") == grading.ALL_MEMBERS:
@@ -165,7 +171,7 @@ def _results_sheet(sheet, res: PollResults, choices: list[str]) -> None:
         row += 1
         _info_row(sheet, row, line, width)
     row += 1
-    _info_row(sheet, row, rule_sentence(poll.rules_snapshot), width, height=32)
+    _info_row(sheet, row, rule_sentence(poll.rules_snapshot, poll.purpose), width, height=32)
     row += 2
 
     top, sub = row, row + 1
@@ -184,7 +190,14 @@ def _results_sheet(sheet, res: PollResults, choices: list[str]) -> None:
     sheet.merge_cells(start_row=top, start_column=electronic_col, end_row=top, end_column=paper_col)
     _header_cell(sheet, sub, electronic_col, "电子票")
     _header_cell(sheet, sub, paper_col, "纸质票")
-    tail = ((base_col, "计算基数"), (rate_col, "满意率"), (against_col, "不满意率"))
+    # A rectification vote is judged by the composition members' 不满意 marks against all
+    # composition members, not by a 满意率 (grading.rectification).
+    rectifying = poll.purpose == PollPurpose.RECTIFICATION
+    if rectifying:
+        tail = ((base_col, "全体组成人员"), (rate_col, "组成人员不满意"))
+        tail += ((against_col, "不满意占比"),)
+    else:
+        tail = ((base_col, "计算基数"), (rate_col, "满意率"), (against_col, "不满意率"))
     tail += ((grade_col, "测评等次"), (note_col, "说明"))
     for column, text in tail:
         _header_cell(sheet, top, column, text)
@@ -204,7 +217,9 @@ def _results_sheet(sheet, res: PollResults, choices: list[str]) -> None:
             sum(result.electronic.values()),
             sum(result.paper.values()),
             grade.denominator if rated else None,
-            grade.satisfaction_rate if rated else None,
+            (result.members_dissatisfied if rectifying else grade.satisfaction_rate)
+            if rated
+            else None,
             grade.dissatisfied_rate if rated else None,
             grade.label if grade else "无有效票",
             grade.explanation if grade else "",
@@ -213,7 +228,7 @@ def _results_sheet(sheet, res: PollResults, choices: list[str]) -> None:
             cell = _put(sheet, row, column, value)
             cell.border = BORDER
             cell.alignment = LEFT if column in (2, 3, note_col) else CENTER
-            if column in (rate_col, against_col):
+            if column == against_col or (column == rate_col and not rectifying):
                 cell.number_format = PERCENT_FORMAT
         if grade is not None and grade.grade == grading.DISSATISFIED:
             sheet.cell(row=row, column=grade_col).font = Font(bold=True, color="C00000")

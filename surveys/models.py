@@ -216,11 +216,31 @@ class Answer(models.Model):
     """One answered cell: a choice (satisfaction code or option index), a score, or text.
     A multiple-choice question stores one row per selected option."""
 
+    # Sixty answers a submission: a database foreign-key check per row and column locks the
+    # questionnaire's, questions', subjects' and dimensions' rows FOR KEY SHARE, hundreds of
+    # shared row locks per submission that a hall full of phones contends on. Those four are
+    # enforced by the application instead: answers are made only from a validated form of the
+    # frozen questionnaire, and Django's collector still cascades deletes (db_constraint off
+    # changes no ORM behaviour). The response keeps its database constraint (its row is the
+    # submission's own). questionnaire needs no index of its own: answer_question_idx leads
+    # with it.
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="+")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, null=True, related_name="+")
-    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, null=True, related_name="+")
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="answers", db_constraint=False
+    )
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
     choice = models.CharField(max_length=15, blank=True)
     number = models.SmallIntegerField(null=True)
     text = models.TextField(blank=True)

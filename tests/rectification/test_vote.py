@@ -291,3 +291,26 @@ def test_rectification_ballot_heading(client, office_clerk, world):
     client.force_login(world.members[0])
     text = client.get(reverse("reviews:ballot", args=[poll.pk])).content.decode()
     assert "整改落实情况逐一作出评价" in text
+
+
+@pytest.mark.django_db
+def test_rectification_results_workbook_counts_members_not_a_rate(client, office_clerk, world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    ballots = [(D, D)] * 5 + [(S, S)]
+    poll = run_vote(office_clerk, world, ballots)
+    client.force_login(office_clerk)
+    response = client.get(reverse("reviews:poll_results_xlsx", args=[poll.pk]))
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).worksheets[0]
+    cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+    text = "\n".join(str(c) for row in cells for c in row if c is not None)
+    assert "满意率" not in text
+    assert "不满意票超过全体组成人员半数的，整改评为不满意" in text
+    header = next(row for row in cells if "全体组成人员" in row)
+    base, against = header.index("全体组成人员"), header.index("组成人员不满意")
+    first = next(row for row in cells if row[0] == 1)
+    assert (first[base], first[against]) == (9, 5)
+    assert "须继续整改" in first[-1]
