@@ -89,6 +89,11 @@ def time_limit(seconds: float) -> Iterator[None]:
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 
+def ratio_of(numerator, denominator) -> float | None:
+    """numerator / denominator to three places; None when either is missing (or no floor)."""
+    return round(numerator / denominator, 3) if numerator is not None and denominator else None
+
+
 def _with_dbname(url: str, dbname: str) -> str:
     return urlsplit(url)._replace(path="/" + dbname).geturl()
 

@@ -73,6 +73,7 @@ from bench._runner import (
     measure_server,
     parse_wrk,
     print_table,
+    ratio_of,
     time_limit,
     wrk_output,
 )
@@ -651,10 +652,6 @@ def run_ballot_wrk(
 # --- the run -------------------------------------------------------------------------------
 
 
-def _ratio(numerator, denominator):
-    return round(numerator / denominator, 3) if numerator and denominator else None
-
-
 def _round(value, digits=2):
     return None if value is None else round(value, digits)
 
@@ -899,7 +896,7 @@ def main() -> int:
         rows.append(floor | {"ratio": 1.0})
     django_rps = state["django"]["rps"] if "django" in state else None
     if django_rps:
-        rows.append(state["django"] | {"ratio": _ratio(django_rps, floor_rps)})
+        rows.append(state["django"] | {"ratio": ratio_of(django_rps, floor_rps)})
     summary |= {"voters": BURST_VOTERS, "counted": None, "errors": None, "duplicates": None}
     summary |= {"burst_p99_ms": None, "turnout_lag_ms": None}
     if "burst" in state:
@@ -914,7 +911,7 @@ def main() -> int:
         row, fields = sustained_report(
             state["sustained"], state["warm"], state["after"], state["final"]
         )
-        row["ratio"] = _ratio(row["rps"], floor_rps)
+        row["ratio"] = ratio_of(row["rps"], floor_rps)
         rows.append(row)
         summary |= fields
         summary["errors"] = (summary["errors"] or 0) + fields["sustained_errors"]
@@ -925,18 +922,18 @@ def main() -> int:
             state["ceiling"]
             | {
                 "server": "Django ceiling: session, CSRF, parse, 1 insert",
-                "ratio": _ratio(ceiling_rps, floor_rps),
+                "ratio": ratio_of(ceiling_rps, floor_rps),
             }
         )
     rps = state["sustained"]["rps"] if "sustained" in state else None
     summary |= {"rps": _round(rps, 1), "floor_rps": _round(floor_rps, 1)}
-    summary["ratio"] = _ratio(rps, floor_rps)
+    summary["ratio"] = ratio_of(rps, floor_rps)
     summary["django_view_rps"] = _round(django_rps, 1)
-    summary["django_view_ratio"] = _ratio(django_rps, floor_rps)
-    summary["ratio_to_django_view"] = _ratio(rps, django_rps)
+    summary["django_view_ratio"] = ratio_of(django_rps, floor_rps)
+    summary["ratio_to_django_view"] = ratio_of(rps, django_rps)
     summary["ceiling_rps"] = _round(ceiling_rps, 1)
-    summary["ceiling_ratio"] = _ratio(ceiling_rps, floor_rps)
-    summary["ratio_to_ceiling"] = _ratio(rps, ceiling_rps)
+    summary["ceiling_ratio"] = ratio_of(ceiling_rps, floor_rps)
+    summary["ratio_to_ceiling"] = ratio_of(rps, ceiling_rps)
 
     if rows:
         print_table(rows, COLUMNS)

@@ -29,12 +29,9 @@ from bench._runner import (
     measure_floor,
     measure_server,
     print_table,
+    ratio_of,
     time_limit,
 )
-
-
-def _ratio(numerator, denominator):
-    return round(numerator / denominator, 3) if numerator and denominator else None
 
 
 def main() -> int:
@@ -73,8 +70,8 @@ def main() -> int:
             f"{key}_rows": row["rows"],
             f"{key}_errors": row["errors"],
         }
-    summary["ratio"] = _ratio(summary.get("django_rps"), summary.get("floor_rps"))
-    summary["p99_ratio"] = _ratio(summary.get("django_p99_ms"), summary.get("floor_p99_ms"))
+    summary["ratio"] = ratio_of(summary.get("django_rps"), summary.get("floor_rps"))
+    summary["p99_ratio"] = ratio_of(summary.get("django_p99_ms"), summary.get("floor_p99_ms"))
     errors = sum(row["errors"] for row in rows)
     summary["ok"] = "error" not in summary and len(rows) == 2 and errors == 0
     summary["wall_s"] = round(time.monotonic() - started, 1)

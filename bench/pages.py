@@ -51,6 +51,7 @@ from bench._runner import (
     log,
     measure_floor,
     print_table,
+    ratio_of,
     run_wrk,
     time_limit,
 )
@@ -78,10 +79,6 @@ COLUMNS = [
     ("queries", "queries", "d"),
     ("p99 target", "ok_text", ""),
 ]
-
-
-def _ratio(numerator, denominator):
-    return round(numerator / denominator, 3) if numerator and denominator else None
 
 
 def _data_script(env, *args: str, extra_env: dict | None = None, timeout: float = 120) -> dict:
@@ -240,7 +237,7 @@ def main() -> int:
             summary[f"{key}_queries"] = queries.get(f"{key}_queries")
             summary[f"{key}_ok"] = False
             continue
-        row["ratio"] = _ratio(row["rps"], floor_rps)
+        row["ratio"] = ratio_of(row["rps"], floor_rps)
         row["queries"] = queries.get(f"{key}_queries")
         row["ok"] = row["p99_ms"] < target and row["errors"] == 0
         row["ok_text"] = f"{'ok' if row['ok'] else 'MISSED'} <{target:g}ms"

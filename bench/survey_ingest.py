@@ -59,6 +59,7 @@ from bench._runner import (
     measure_floor,
     parse_wrk,
     print_table,
+    ratio_of,
     time_limit,
     wrk_output,
 )
@@ -400,7 +401,7 @@ def main() -> int:
             ceiling
             | {
                 "server": "Django ceiling: CSRF, parse, 1 insert",
-                "ratio": round(ceiling["rps"] / floor_rps, 3) if floor_rps else None,
+                "ratio": ratio_of(ceiling["rps"], floor_rps),
             }
         )
     if run:
@@ -408,7 +409,7 @@ def main() -> int:
             run
             | {
                 "server": f"questionnaire POST ({SUBJECTS}×{DIMENSIONS} matrix)",
-                "ratio": round(run["rps"] / floor_rps, 3) if floor_rps else None,
+                "ratio": ratio_of(run["rps"], floor_rps),
                 "rows": None,
             }
         )
@@ -438,7 +439,7 @@ def main() -> int:
             + abs(after["used"] - stored)
             + abs(after["answers"] - stored * SUBJECTS * DIMENSIONS)
         )
-    ratio = round(run["rps"] / floor_rps, 3) if run and floor_rps else None
+    ratio = ratio_of(run["rps"], floor_rps) if run else None
     p99 = run["p99_ms"] if run else None
     print()
     print(f"ratio to floor {ratio} (target ≥ {TARGET_RATIO});", end=" ")
@@ -455,8 +456,8 @@ def main() -> int:
         "lost_or_doubled": lost_or_doubled,
         "errors": run["errors"] if run else None,
         "ceiling_rps": round(ceiling["rps"], 1) if ceiling else None,
-        "ceiling_ratio": round(ceiling["rps"] / floor_rps, 3) if ceiling and floor_rps else None,
-        "ratio_to_ceiling": round(run["rps"] / ceiling["rps"], 3) if run and ceiling else None,
+        "ceiling_ratio": ratio_of(ceiling["rps"], floor_rps) if ceiling else None,
+        "ratio_to_ceiling": ratio_of(run["rps"], ceiling["rps"]) if run and ceiling else None,
         "targets_met": {
             "ratio": bool(ratio is not None and ratio >= TARGET_RATIO),
             "p99": bool(p99 is not None and p99 < TARGET_P99_MS),

@@ -152,6 +152,24 @@ def _checked_upload(form, field: str, actor):
     return uploaded
 
 
+def _save_then_submit(request, form, case, *, save, submit, submitted, saved, url):
+    """Save the draft and, with the 提交 button, submit it. The redirect on success; None when
+    a service refused, its message put on the form (what was saved stays saved)."""
+    submitting = "submit" in request.POST
+    try:
+        save()
+        if submitting:
+            submit()
+    except ValidationError as error:
+        errors_into_form(form, error)
+        return None
+    if submitting:
+        messages.success(request, submitted)
+        return redirect("rectification:official_case", pk=case.pk)
+    messages.success(request, saved)
+    return redirect(url)
+
+
 @roles_required(Role.OFFICIAL)
 @require_http_methods(["GET", "POST"])
 def official_case_plan(request, pk):
@@ -172,25 +190,24 @@ def official_case_plan(request, pk):
         valid = _all_valid([form, *(f for _, f in rows)])
         upload = _checked_upload(form, "file", request.user) if valid else None
         if valid and not form.errors:
-            submit = "submit" in request.POST
-            try:
-                cases.save_plan(
+            done = _save_then_submit(
+                request,
+                form,
+                case,
+                save=lambda: cases.save_plan(
                     actor=request.user,
                     case=case,
                     summary=form.cleaned_data["summary"].strip(),
                     items={item.pk: f.cleaned_data for item, f in rows},
                     file=upload,
-                )
-                if submit:
-                    cases.submit_plan(actor=request.user, case=case)
-            except ValidationError as error:
-                errors_into_form(form, error)
-            else:
-                if submit:
-                    messages.success(request, "整改方案已提交，请等待评议办审核。")
-                    return redirect("rectification:official_case", pk=case.pk)
-                messages.success(request, "整改方案已保存。")
-                return redirect(url)
+                ),
+                submit=lambda: cases.submit_plan(actor=request.user, case=case),
+                submitted="整改方案已提交，请等待评议办审核。",
+                saved="整改方案已保存。",
+                url=url,
+            )
+            if done:
+                return done
             plan.refresh_from_db()
     else:
         form = PlanForm(initial={"summary": plan.summary})
@@ -262,9 +279,11 @@ def official_case_report(request, pk):
         valid = _all_valid([form, *(f for _, f in rows)])
         upload = _checked_upload(form, "file", request.user) if valid else None
         if valid and not form.errors:
-            submit = "submit" in request.POST
-            try:
-                cases.save_report(
+            done = _save_then_submit(
+                request,
+                form,
+                case,
+                save=lambda: cases.save_report(
                     actor=request.user,
                     case=case,
                     summary=form.cleaned_data["summary"].strip(),
@@ -276,17 +295,14 @@ def official_case_report(request, pk):
                         for row, f in rows
                     },
                     file=upload,
-                )
-                if submit:
-                    cases.submit_report(actor=request.user, case=case)
-            except ValidationError as error:
-                errors_into_form(form, error)
-            else:
-                if submit:
-                    messages.success(request, "整改落实情况报告已提交，请等待评议办审核。")
-                    return redirect("rectification:official_case", pk=case.pk)
-                messages.success(request, "整改报告已保存。")
-                return redirect(url)
+                ),
+                submit=lambda: cases.submit_report(actor=request.user, case=case),
+                submitted="整改落实情况报告已提交，请等待评议办审核。",
+                saved="整改报告已保存。",
+                url=url,
+            )
+            if done:
+                return done
             report.refresh_from_db()
     else:
         form = ReportForm(initial={"summary": report.summary})
